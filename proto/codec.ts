@@ -34,6 +34,7 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 type Fix<T> = {
   [K in keyof T]: K extends 'json' ? JsonValue | undefined
     : K extends 'info' ? Record<string, JsonValue> | undefined
+    : T[K] extends Uint8Array | null | undefined ? T[K]
     : T[K] extends (infer U)[] | null | undefined ? Fix<U>[] | undefined
     : T[K] extends object | null | undefined ? Fix<NonNullable<T[K]>> | undefined
     : T[K];

@@ -1,0 +1,105 @@
+/**
+ * The `jetgate` command: serve (the gateway), tail (print a channel's publications through a
+ * gateway, with the client SDK), publish (store a publication in JetStream).
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ChannelResolver } from './channels/grammar.js';
+import { loadConfig, ConfigError } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { JetgateError, ClientError } from './errors.js';
+import { Gateway } from './gateway.js';
+import { createLogger } from './log.js';
+import { connect, headers } from 'nats';
+import { TYPE_HEADER } from './history/reader.js';
+import { tail } from '../client/node/tail.js';
+
+const USAGE = `Usage:
+  jetgate serve   [--config FILE] [--port N] [--nats URL]
+  jetgate tail    <channel> [--url WS_URL] [--since SEQ[:EPOCH]] [--rewind N] [--json]
+  jetgate publish <channel> <payload> [--config FILE] [--nats URL] [--type TYPE] [--id KEY]
+
+  --config defaults to $JETGATE_CONFIG, else ./jetgate.json when present. Every key can also be set
+  from the environment (docs/configuration.md); NATS_URL sets the NATS servers.`;
+
+function configFile(flag: string | undefined): string | undefined {
+  if (flag) return flag;
+  if (process.env.JETGATE_CONFIG) return process.env.JETGATE_CONFIG;
+  return existsSync('jetgate.json') ? 'jetgate.json' : undefined;
+}
+
+function load(values: { config?: string; port?: string; nats?: string }): Config {
+  const overrides: Record<string, unknown> = {};
+  if (values.port !== undefined) overrides['websocket.port'] = Number(values.port);
+  if (values.nats !== undefined) overrides['nats.servers'] = values.nats.split(',');
+  return loadConfig({ file: configFile(values.config), overrides });
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, port: { type: 'string' }, nats: { type: 'string' } } });
+  const config = load(values);
+  const log = createLogger(config.logLevel, config.nodeId);
+  const gw = await Gateway.start(config, log);
+  const host = config.websocket.host === '0.0.0.0' ? '127.0.0.1' : config.websocket.host;
+  console.error(`jetgate: clients connect to ws://${host}:${gw.port}${config.websocket.path} (subprotocol jetgate.v1.proto or jetgate.v1.json)`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    gw.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function publish(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: 'string' }, nats: { type: 'string' }, type: { type: 'string' }, id: { type: 'string' } },
+  });
+  const [channel, payload] = positionals;
+  if (!channel || payload === undefined) throw new ConfigError('publish needs <channel> <payload>');
+  const config = load(values);
+  const ref = new ChannelResolver(config).resolve(channel);
+  if (ref.wildcard) throw new ConfigError('publish needs a channel without wildcards');
+  const nc = await connect({ servers: config.nats.servers, user: config.nats.user, pass: config.nats.pass, token: config.nats.token });
+  try {
+    const h = headers();
+    if (values.type) h.set(TYPE_HEADER, values.type);
+    const ack = await nc.jetstream().publish(ref.subject, new TextEncoder().encode(payload), { headers: h, msgID: values.id });
+    console.log(`${channel} seq=${ack.seq}${ack.duplicate ? ' (duplicate)' : ''} stream=${ack.stream}`);
+  } finally {
+    await nc.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  switch (command) {
+    case 'serve': return serve(rest);
+    case 'tail': return tail(rest);
+    case 'publish': return publish(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      console.log(USAGE);
+      return;
+    default:
+      console.error(`jetgate: unknown command "${command}"\n\n${USAGE}`);
+      process.exit(2);
+  }
+}
+
+main().catch((e: unknown) => {
+  if (e instanceof JetgateError || e instanceof ClientError) {
+    console.error(`jetgate: ${e.message}${e instanceof JetgateError ? ` [${e.code}]` : ''}`);
+  } else if (e instanceof TypeError && /parseArgs|ERR_PARSE_ARGS/.test(String((e as { code?: string }).code ?? e.message))) {
+    console.error(`jetgate: ${e.message}\n\n${USAGE}`);
+  } else {
+    console.error(e);
+  }
+  process.exit(1);
+});

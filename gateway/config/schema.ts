@@ -1,0 +1,83 @@
+/**
+ * The gateway's configuration: one object, validated against this schema (defaults filled in).
+ * docs/configuration.md documents every key; test/unit/config.test.ts keeps the two in step.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Str = (description: string, def?: string) => Type.String(def === undefined ? { description } : { description, default: def });
+const Int = (description: string, def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  Type.Integer({ description, default: def, minimum: min, maximum: max });
+const Bool = (description: string, def: boolean) => Type.Boolean({ description, default: def });
+
+export const NatsSchema = Type.Object({
+  servers: Type.Array(Type.String(), { description: 'NATS server URLs', default: ['nats://127.0.0.1:4222'], minItems: 1 }),
+  name: Str('connection name shown by NATS monitoring', 'jetgate'),
+  user: Type.Optional(Str('user for NATS authentication')),
+  pass: Type.Optional(Str('password for NATS authentication')),
+  token: Type.Optional(Str('token for NATS authentication')),
+  reconnectWaitMs: Int('delay between NATS reconnect attempts', 500, 10, 60_000),
+  requestTimeoutMs: Int('timeout of JetStream API requests', 5_000, 100, 120_000),
+}, { additionalProperties: false, default: {} });
+
+export const WebSocketSchema = Type.Object({
+  host: Str('address the WebSocket listener binds', '0.0.0.0'),
+  port: Int('WebSocket port (0 picks a free port)', 8080, 0, 65535),
+  path: Str('URL path that accepts WebSocket upgrades', '/ws'),
+  maxFrameBytes: Int('largest client frame accepted; a larger one closes the connection (4009)', 64 * 1024, 1024, 16 * 1024 * 1024),
+  maxBufferBytes: Int('send buffer bound per connection; past it the connection is closed as a slow consumer (4008)', 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
+  replayHighWaterBytes: Int('replay pauses while a connection has more than this buffered', 256 * 1024, 1024, 64 * 1024 * 1024),
+  pingIntervalSec: Int('seconds between server pings', 25, 1, 3600),
+  pongTimeoutSec: Int('seconds a client has to answer a ping before it is closed (4004)', 10, 1, 3600),
+  handshakeTimeoutMs: Int('time a new connection has to send Connect (4001)', 5_000, 100, 120_000),
+  maxSubscriptions: Int('subscriptions per connection', 512, 1, 100_000),
+  maxChannelLength: Int('longest channel name accepted', 255, 8, 1024),
+  allowJsFallback: Bool("start even when uWebSockets.js runs its slow JavaScript fallback (warns loudly)", false),
+}, { additionalProperties: false, default: {} });
+
+export const StreamSchema = Type.Object({
+  name: Type.String({ description: 'stream name', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  subjects: Type.Array(Type.String(), { description: 'subjects the stream stores', minItems: 1 }),
+  storage: Type.Union([Type.Literal('file'), Type.Literal('memory')], { description: 'storage type', default: 'file' }),
+  replicas: Int('replicas (1 or 3 in a cluster)', 1, 1, 5),
+  maxAgeSec: Int('drop messages older than this (0: no limit)', 0),
+  maxMsgs: Int('most messages kept (0: no limit)', 0),
+  maxBytes: Int('most bytes kept (0: no limit)', 0),
+  maxMsgsPerSubject: Int('most messages kept per subject (0: no limit)', 0),
+  duplicateWindowSec: Int('window in which a repeated Nats-Msg-Id is stored once', 120, 1, 86_400),
+  manage: Type.Union([Type.Literal('create'), Type.Literal('update'), Type.Literal('verify')], {
+    description: 'create: create when missing, refuse a mismatch; update: also fix a mismatched existing stream; verify: never change NATS, only check',
+    default: 'create',
+  }),
+}, { additionalProperties: false });
+
+export const NamespaceSchema = Type.Object({
+  name: Type.String({ description: 'namespace: the part of a channel before ":"', pattern: '^[a-z][a-z0-9_-]{0,31}$' }),
+  stream: Type.String({ description: 'stream that stores this namespace\'s subjects' }),
+  subject: Str('subject template; {name} is the channel name with "/" mapped to "."', '{ns}.{name}'),
+  window: Int('recent publications kept in memory per active channel (serves resumes without JetStream)', 1_000, 0, 1_000_000),
+  allowWildcards: Bool('channel names may contain "*" segments and a final ">" (subscribe only)', false),
+  maxReplay: Int('most publications replayed for one subscribe (0: as deep as the stream holds)', 0),
+  forwardHeaders: Type.Array(Type.String(), { description: 'producer headers passed on to clients', default: [] }),
+  anonymous: Bool('clients without a token may subscribe', true),
+  publish: Bool('clients may publish to channels of this namespace', false),
+  maxPayloadBytes: Int('largest payload a client may publish', 64 * 1024, 1, 8 * 1024 * 1024),
+  rpcSubject: Type.Optional(Str('subject template for RPC; {method} is the method name')),
+  presence: Bool('track who is subscribed and send join/leave', false),
+}, { additionalProperties: false });
+
+export const ConfigSchema = Type.Object({
+  nodeId: Type.Optional(Str('gateway node id (default: hostname-pid)')),
+  livePrefix: Str('prefix of the core NATS subjects streams republish to', '_jg.live'),
+  nats: NatsSchema,
+  websocket: WebSocketSchema,
+  schemas: Type.Array(Type.String(), { description: '.proto files whose message types JSON clients get transcoded', default: [] }),
+  streams: Type.Array(StreamSchema, { default: [] }),
+  namespaces: Type.Array(NamespaceSchema, { default: [] }),
+  logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {
+    description: 'log level', default: 'info',
+  }),
+}, { additionalProperties: false });
+
+export type Config = Static<typeof ConfigSchema>;
+export type NamespaceConfig = Static<typeof NamespaceSchema>;
+export type StreamConfig = Static<typeof StreamSchema>;

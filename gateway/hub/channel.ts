@@ -1,0 +1,225 @@
+/**
+ * One active channel in one gateway process: a single core NATS subscription to the subject the
+ * stream republishes to, shared by every local subscriber. Live messages pass the gap detector; a
+ * gap is filled from JetStream before anything later is delivered. Delivered publications go to
+ * the recent window and, once per event-loop turn, to the fan-out (one frame per wire format).
+ */
+import type { Format } from '../../proto/codec.js';
+import { joinFrames } from '../../proto/codec.js';
+import type { ChannelRef } from '../channels/grammar.js';
+import type { HeaderPicker, HistoryReader } from '../history/reader.js';
+import { TYPE_HEADER } from '../history/reader.js';
+import type { Logger } from '../log.js';
+import type { Msg, NatsConnection, Subscription } from '../nats/connection.js';
+import type { Transcoder } from '../schemas/transcoder.js';
+import { GapDetector } from './gap.js';
+import { Pub, type PubRecord } from './publication.js';
+import { RecentWindow } from './window.js';
+
+/** Where frames go: uWS topics in the gateway. */
+export interface Fanout {
+  publish(topic: string, frame: Uint8Array | string, binary: boolean): void;
+  subscribers(topic: string): number;
+}
+
+export interface ChannelDeps {
+  nc: NatsConnection;
+  reader: HistoryReader;
+  transcoder: Transcoder;
+  fanout: Fanout;
+  log: Logger;
+  /** Called when the channel has publications to flush this turn. */
+  markDirty(ch: Channel): void;
+  /** Stream's current last sequence (for wildcard channels' starting point). */
+  streamLastSeq(stream: string): Promise<number>;
+  /** Relative subject name of a stream subject, for wildcard channels. */
+  relativeName(subject: string): string;
+  /** Called when the stream behind the channel looks recreated (sequence went backwards). */
+  suspectReset(ch: Channel): void;
+}
+
+export type ChannelState = 'starting' | 'live' | 'recovering' | 'closed';
+
+/** Live messages held while a gap is filled; past this they are dropped (JetStream has them). */
+const MAX_HELD = 10_000;
+
+export function topicOf(format: Format, channel: string): string {
+  return `${format}|${channel}`;
+}
+
+interface LiveMsg {
+  rec: PubRecord;
+  prev: number;
+}
+
+export class Channel {
+  state: ChannelState = 'starting';
+  /** Local subscribers (live or replaying). */
+  refs = 0;
+  readonly ready: Promise<void>;
+
+  private sub: Subscription | undefined;
+  private detector!: GapDetector;
+  private win!: RecentWindow<Pub>;
+  private held: LiveMsg[] = [];
+  private heldOverflow = false;
+  private pending: Pub[] = [];
+  private flushed = 0;
+  private readonly pick: HeaderPicker;
+
+  constructor(readonly ref: ChannelRef, private readonly deps: ChannelDeps, pick: HeaderPicker) {
+    this.pick = pick;
+    this.ready = this.start();
+  }
+
+  get name(): string {
+    return this.ref.channel;
+  }
+
+  get stream(): string {
+    return this.ref.namespace.stream;
+  }
+
+  /** Last sequence handed to the fan-out: a subscriber joining the topic now gets what follows. */
+  get flushedSeq(): number {
+    return this.flushed;
+  }
+
+  get window(): RecentWindow<Pub> {
+    return this.win;
+  }
+
+  makePub(rec: PubRecord): Pub {
+    return new Pub(this.name, rec, this.ref.wildcard ? this.deps.relativeName(rec.subject) : undefined, this.deps.transcoder);
+  }
+
+  private async start(): Promise<void> {
+    // Subscribe before reading the position, so nothing published in between is missed: messages
+    // at or below the position are dropped as duplicates.
+    this.sub = this.deps.nc.subscribe(this.ref.liveSubject, { callback: (err, msg) => err ? undefined : this.onLive(msg) });
+    const startSeq = this.ref.wildcard
+      ? await this.deps.streamLastSeq(this.stream)
+      : (await this.deps.reader.lastOf(this.stream, this.ref.subject, this.pick))?.seq ?? 0;
+    this.detector = new GapDetector(startSeq, this.ref.wildcard ? undefined : this.ref.subject);
+    this.win = new RecentWindow<Pub>(this.ref.namespace.window, startSeq);
+    this.flushed = startSeq;
+    this.state = 'live';
+    this.drainHeld();
+  }
+
+  private onLive(msg: Msg): void {
+    if (this.state === 'closed') return;
+    const h = msg.headers;
+    const seq = Number(h?.get('Nats-Sequence'));
+    const subject = h?.get('Nats-Subject') ?? '';
+    if (!seq || !subject) return; // not a republished message: nothing to order it by
+    const live: LiveMsg = {
+      prev: Number(h?.get('Nats-Last-Sequence') || 0),
+      rec: {
+        seq,
+        subject,
+        data: msg.data,
+        type: h?.get(TYPE_HEADER) || undefined,
+        // RePublish on 2.9 carries no timestamp: the receipt time is within milliseconds of storage.
+        time: Date.now(),
+        headers: this.pick(h),
+      },
+    };
+    if (this.state !== 'live') {
+      this.hold(live);
+      return;
+    }
+    this.offer(live);
+  }
+
+  private hold(live: LiveMsg): void {
+    if (this.held.length < MAX_HELD) this.held.push(live);
+    else this.heldOverflow = true;
+  }
+
+  private offer(live: LiveMsg): void {
+    switch (this.detector.check(live.rec.subject, live.rec.seq, live.prev)) {
+      case 'deliver':
+        this.commit(live.rec);
+        break;
+      case 'duplicate':
+        if (live.rec.seq < this.detector.lastSeq - this.win.capacity) this.deps.suspectReset(this);
+        break;
+      case 'gap':
+        this.hold(live);
+        void this.recover();
+        break;
+    }
+  }
+
+  private drainHeld(): void {
+    while (this.held.length && this.state === 'live') {
+      const batch = this.held;
+      this.held = [];
+      for (let i = 0; i < batch.length; i++) {
+        if (this.state !== 'live') {
+          // A gap was found mid-batch: keep the rest for after the recovery, in order.
+          this.held.push(...batch.slice(i));
+          return;
+        }
+        this.offer(batch[i] as LiveMsg);
+      }
+    }
+  }
+
+  private commit(rec: PubRecord): void {
+    const pub = this.makePub(rec);
+    this.detector.accept(rec.subject, rec.seq);
+    this.win.push(pub);
+    this.pending.push(pub);
+    if (this.pending.length === 1) this.deps.markDirty(this);
+  }
+
+  /** Hands this turn's publications to the fan-out, one frame per wire format with subscribers. */
+  flush(): void {
+    const pubs = this.pending;
+    if (pubs.length === 0) return;
+    this.pending = [];
+    for (const format of ['proto', 'json'] as const) {
+      const topic = topicOf(format, this.name);
+      if (this.deps.fanout.subscribers(topic) === 0) continue;
+      this.deps.fanout.publish(topic, joinFrames(format, pubs.map((p) => p.frame(format))), format === 'proto');
+    }
+    this.flushed = (pubs[pubs.length - 1] as Pub).seq;
+  }
+
+  /**
+   * Fills what the live path missed from JetStream (after a gap, or after NATS reconnected), then
+   * delivers what was held meanwhile. Retries until it succeeds or the channel closes.
+   */
+  async recover(): Promise<void> {
+    if (this.state !== 'live') return;
+    this.state = 'recovering';
+    for (let attempt = 0; this.state === 'recovering'; attempt++) {
+      try {
+        const reads = this.deps.reader.read({ stream: this.stream, filter: this.ref.subject, start: { seq: this.detector.lastSeq + 1 } }, this.pick);
+        for await (const batch of reads) {
+          if (this.state !== 'recovering') break;
+          for (const rec of batch) if (rec.seq > this.detector.lastSeq) this.commit(rec);
+        }
+        if (this.heldOverflow) {
+          // Held messages were dropped: read again up to the newest (the held ones are kept).
+          this.heldOverflow = false;
+          continue;
+        }
+        if (this.state === 'recovering') this.state = 'live';
+      } catch (e) {
+        this.deps.log.warn({ channel: this.name, err: (e as Error).message, attempt }, 'channel recovery failed; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
+      }
+    }
+    this.drainHeld();
+  }
+
+  close(): void {
+    this.state = 'closed';
+    this.sub?.unsubscribe();
+    this.held = [];
+    this.pending = [];
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The hub: active channels of this process by name. A channel starts with its first subscriber and
+ * lingers a while after its last one leaves (a page reload then resumes from memory). Publications
+ * delivered during one event-loop turn are flushed together at its end.
+ */
+import type { ChannelRef } from '../channels/grammar.js';
+import type { HistoryReader } from '../history/reader.js';
+import { headerPicker } from '../history/reader.js';
+import type { Logger } from '../log.js';
+import type { NatsConnection } from '../nats/connection.js';
+import type { Streams } from '../nats/streams.js';
+import type { Transcoder } from '../schemas/transcoder.js';
+import type { ChannelResolver } from '../channels/grammar.js';
+import { Channel, type Fanout } from './channel.js';
+
+/** A local subscriber of a channel, told when the channel is reset under it. */
+export interface Member {
+  channelReset(): void;
+}
+
+export interface HubDeps {
+  nc: NatsConnection;
+  reader: HistoryReader;
+  streams: Streams;
+  transcoder: Transcoder;
+  resolver: ChannelResolver;
+  fanout: Fanout;
+  log: Logger;
+  lingerMs: number;
+}
+
+export class Hub {
+  private readonly channels = new Map<string, Channel>();
+  private readonly members = new Map<Channel, Set<Member>>();
+  private readonly lingering = new Map<Channel, NodeJS.Timeout>();
+  private dirty: Channel[] = [];
+  private flushScheduled = false;
+  private resetChecks = new Set<string>();
+
+  constructor(private readonly deps: HubDeps) {}
+
+  get size(): number {
+    return this.channels.size;
+  }
+
+  /** Channel names with their local subscriber counts. */
+  list(): Array<{ channel: string; subscribers: number }> {
+    return [...this.channels.values()].map((c) => ({ channel: c.name, subscribers: this.members.get(c)?.size ?? 0 }));
+  }
+
+  /** Joins a new member to a channel, starting the channel if needed; wait for `channel.ready`. */
+  join<M extends Member>(ref: ChannelRef, makeMember: (ch: Channel) => M): M {
+    let ch = this.channels.get(ref.channel);
+    if (!ch) {
+      ch = this.create(ref);
+    }
+    const t = this.lingering.get(ch);
+    if (t) {
+      clearTimeout(t);
+      this.lingering.delete(ch);
+    }
+    const member = makeMember(ch);
+    this.members.get(ch)?.add(member);
+    return member;
+  }
+
+  leave(ch: Channel, member: Member): void {
+    const set = this.members.get(ch);
+    if (!set || !set.delete(member) || set.size > 0) return;
+    if (ch.state === 'closed') return this.remove(ch);
+    this.lingering.set(ch, setTimeout(() => this.remove(ch), this.deps.lingerMs).unref());
+  }
+
+  private create(ref: ChannelRef): Channel {
+    const d = this.deps;
+    const ch = new Channel(ref, {
+      nc: d.nc,
+      reader: d.reader,
+      transcoder: d.transcoder,
+      fanout: d.fanout,
+      log: d.log,
+      markDirty: (c) => this.markDirty(c),
+      streamLastSeq: async (stream) => (await d.streams.info(stream))?.state.last_seq ?? 0,
+      relativeName: (subject) => d.resolver.relativeName(ref.namespace, subject),
+      suspectReset: (c) => void this.checkReset(c.stream),
+    }, headerPicker(ref.namespace.forwardHeaders));
+    this.channels.set(ref.channel, ch);
+    this.members.set(ch, new Set());
+    ch.ready.catch((e: Error) => {
+      d.log.warn({ channel: ref.channel, err: e.message }, 'channel failed to start');
+      this.remove(ch);
+    });
+    return ch;
+  }
+
+  private remove(ch: Channel): void {
+    const t = this.lingering.get(ch);
+    if (t) clearTimeout(t);
+    this.lingering.delete(ch);
+    ch.close();
+    if (this.channels.get(ch.name) === ch) this.channels.delete(ch.name);
+    this.members.delete(ch);
+  }
+
+  private markDirty(ch: Channel): void {
+    this.dirty.push(ch);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const dirty = this.dirty;
+    this.dirty = [];
+    for (const ch of dirty) ch.flush();
+  }
+
+  /** After NATS reconnected: streams may have been recreated, and the live path missed messages. */
+  async resync(): Promise<void> {
+    const streams = new Set([...this.channels.values()].map((c) => c.stream));
+    for (const s of streams) await this.checkReset(s);
+    for (const ch of this.channels.values()) void ch.recover();
+  }
+
+  /** Re-reads a stream's epoch; when it changed, every channel on it is reset. */
+  private async checkReset(stream: string): Promise<void> {
+    if (this.resetChecks.has(stream)) return;
+    this.resetChecks.add(stream);
+    try {
+      if (!(await this.deps.streams.refresh(stream))) return;
+      this.deps.log.warn({ stream }, 'stream was recreated (new epoch): resetting its channels');
+      for (const ch of [...this.channels.values()]) {
+        if (ch.stream !== stream) continue;
+        const members = [...(this.members.get(ch) ?? [])];
+        this.remove(ch);
+        for (const m of members) m.channelReset();
+      }
+    } catch (e) {
+      this.deps.log.warn({ stream, err: (e as Error).message }, 'stream epoch check failed');
+    } finally {
+      this.resetChecks.delete(stream);
+    }
+  }
+
+  close(): void {
+    for (const ch of [...this.channels.values()]) this.remove(ch);
+  }
+}

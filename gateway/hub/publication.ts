@@ -1,0 +1,53 @@
+/**
+ * A publication as the hub holds it, with its frames encoded lazily once per wire format and kept:
+ * every subscriber of a format shares the same bytes.
+ */
+import { encodeServer, type Format, type Publication } from '../../proto/codec.js';
+import type { Transcoder } from '../schemas/transcoder.js';
+
+export interface PubRecord {
+  seq: number;
+  /** Stream subject the publication was stored under. */
+  subject: string;
+  data: Uint8Array;
+  type: string | undefined;
+  time: number;
+  headers: Record<string, string> | undefined;
+}
+
+export class Pub {
+  private proto: Uint8Array | undefined;
+  private json: string | undefined;
+
+  constructor(
+    readonly channel: string,
+    readonly rec: PubRecord,
+    /** Channel-relative subject, for wildcard channels. */
+    private readonly relative: string | undefined,
+    private readonly transcoder: Transcoder,
+  ) {}
+
+  get seq(): number {
+    return this.rec.seq;
+  }
+
+  frame(format: 'proto'): Uint8Array;
+  frame(format: 'json'): string;
+  frame(format: Format): Uint8Array | string;
+  frame(format: Format): Uint8Array | string {
+    if (format === 'proto') return (this.proto ??= encodeServer('proto', { pub: this.message(false) }));
+    return (this.json ??= encodeServer('json', { pub: this.message(true) }));
+  }
+
+  private message(asJson: boolean): Publication {
+    const { seq, data, type, time, headers } = this.rec;
+    const pub: Publication = { channel: this.channel, seq, time };
+    if (type) pub.type = type;
+    if (headers) pub.headers = headers;
+    if (this.relative) pub.subject = this.relative;
+    const decoded = asJson ? this.transcoder.toJson(type, data) : undefined;
+    if (decoded !== undefined) pub.json = decoded;
+    else pub.data = data;
+    return pub;
+  }
+}

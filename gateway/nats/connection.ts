@@ -1,0 +1,53 @@
+/**
+ * The one place the gateway talks to the NATS client library (nats.js v2), so that a later move to
+ * v3 (@nats-io/*) touches this folder only.
+ */
+import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection, type JetStreamClient, type JetStreamManager } from 'nats';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { JetgateError } from '../errors.js';
+
+export type { Msg, MsgHdrs, NatsConnection, Subscription, JetStreamClient, JetStreamManager, JsMsg, StoredMsg } from 'nats';
+export { natsHeaders };
+
+export interface Nats {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+}
+
+export async function connectNats(config: Config, log: Logger, onReconnect: () => void): Promise<Nats> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers: config.nats.servers,
+      name: `${config.nats.name}:${config.nodeId}`,
+      user: config.nats.user,
+      pass: config.nats.pass,
+      token: config.nats.token,
+      // The default gives up after 10 attempts; a gateway must keep trying for as long as it runs.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: config.nats.reconnectWaitMs,
+      waitOnFirstConnect: false,
+    });
+  } catch (e) {
+    throw new JetgateError('NATS_UNAVAILABLE', `cannot connect to NATS at ${config.nats.servers.join(', ')}: ${(e as Error).message}`);
+  }
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') log.warn({ server: s.data }, 'NATS disconnected');
+      else if (s.type === 'reconnect') {
+        log.info({ server: s.data }, 'NATS reconnected');
+        onReconnect();
+      } else if (s.type === 'error') log.error({ err: String(s.data) }, 'NATS error');
+    }
+  })();
+  const opts = { timeout: config.nats.requestTimeoutMs };
+  return { nc, js: nc.jetstream(opts), jsm: await nc.jetstreamManager(opts) };
+}
+
+export function headerValue(h: MsgHdrs | undefined, key: string): string | undefined {
+  if (!h) return undefined;
+  const v = h.get(key);
+  return v === '' ? undefined : v;
+}

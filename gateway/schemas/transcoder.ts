@@ -1,0 +1,65 @@
+/**
+ * Protobuf <-> JSON for payloads, with the message types of the .proto files in `schemas`.
+ * JSON clients get a payload decoded once per message; unknown types are not an error.
+ */
+import protobuf from 'protobufjs';
+import type { JsonValue } from '../../proto/codec.js';
+
+const TO_JSON: protobuf.IConversionOptions = { longs: String, enums: String, bytes: String, defaults: true, json: true };
+
+export class Transcoder {
+  private readonly root: protobuf.Root;
+  private readonly types = new Map<string, protobuf.Type | null>();
+
+  constructor(files: readonly string[]) {
+    this.root = files.length ? new protobuf.Root().loadSync([...files], { keepCase: false }) : new protobuf.Root();
+  }
+
+  /** The message type of that full name, or null when no schema defines it. */
+  type(name: string): protobuf.Type | null {
+    let t = this.types.get(name);
+    if (t === undefined) {
+      try {
+        t = this.root.lookupType(name.startsWith('.') ? name : '.' + name);
+      } catch {
+        t = null;
+      }
+      this.types.set(name, t);
+    }
+    return t;
+  }
+
+  /** Payload as JSON, or undefined when the type is unknown or the bytes do not decode. */
+  toJson(typeName: string | undefined, data: Uint8Array): JsonValue | undefined {
+    if (!typeName) return undefined;
+    const t = this.type(typeName);
+    if (!t) return undefined;
+    try {
+      return t.toObject(t.decode(data), TO_JSON) as JsonValue;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** JSON payload as protobuf bytes; throws with a message when it does not fit the type. */
+  fromJson(typeName: string, json: JsonValue): Uint8Array {
+    const t = this.type(typeName);
+    if (!t) throw new Error(`unknown message type "${typeName}"`);
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('payload must be a JSON object');
+    const err = t.verify(json as Record<string, unknown>);
+    if (err) throw new Error(err);
+    return t.encode(t.fromObject(json as Record<string, unknown>)).finish();
+  }
+
+  /** True when data decodes as that type (used to validate client publishes). */
+  decodes(typeName: string, data: Uint8Array): boolean {
+    const t = this.type(typeName);
+    if (!t) return false;
+    try {
+      t.decode(data);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

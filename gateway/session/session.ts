@@ -1,0 +1,232 @@
+/**
+ * One client connection: decodes its frames, runs the protocol state machine (connect first, then
+ * requests), owns its subscriptions, and keeps the connection honest (handshake deadline, pings,
+ * send-buffer bound). Everything it sends goes through `conn`.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  CLIENT_BODIES, FrameError, bodyOf, decodeClient, encodeServer, joinFrames,
+  type ClientMessage, type Format, type ServerMessage,
+} from '../../proto/codec.js';
+import { CloseCode, ErrorCode } from '../../proto/codes.js';
+import type { ChannelResolver } from '../channels/grammar.js';
+import type { Config } from '../config/schema.js';
+import { ClientError } from '../errors.js';
+import type { HistoryReader } from '../history/reader.js';
+import type { Hub } from '../hub/hub.js';
+import type { Pub } from '../hub/publication.js';
+import type { Logger } from '../log.js';
+import type { Streams } from '../nats/streams.js';
+import type { Conn } from './conn.js';
+import type { SessionIo } from './session-io.js';
+import { planSubscribe } from './subscribe-plan.js';
+import { ClientSubscription } from './subscription.js';
+
+export interface SessionDeps {
+  config: Config;
+  resolver: ChannelResolver;
+  hub: Hub;
+  streams: Streams;
+  reader: HistoryReader;
+  log: Logger;
+}
+
+type State = 'handshake' | 'connected' | 'closed';
+
+export class Session implements SessionIo {
+  readonly id = randomUUID();
+  private state: State = 'handshake';
+  private readonly subs = new Map<string, ClientSubscription>();
+  private readonly openedAt = Date.now();
+  private lastPingAt = 0;
+  private awaitingPong = false;
+  private drainWaiters: Array<() => void> = [];
+  private readonly ws: Config['websocket'];
+
+  constructor(readonly conn: Conn, readonly format: Format, private readonly deps: SessionDeps) {
+    this.ws = deps.config.websocket;
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Input
+
+  onFrame(data: Uint8Array | string): void {
+    let msgs: ClientMessage[];
+    try {
+      msgs = decodeClient(this.format, data);
+    } catch (e) {
+      if (!(e instanceof FrameError)) throw e;
+      this.error(0, new ClientError(ErrorCode.BadRequest, `malformed frame: ${e.message}`));
+      return;
+    }
+    for (const msg of msgs) {
+      if (this.state === 'closed') return;
+      this.dispatch(msg);
+    }
+  }
+
+  private dispatch(msg: ClientMessage): void {
+    const id = typeof msg.id === 'number' ? msg.id : 0;
+    const body = bodyOf(msg, CLIENT_BODIES);
+    if (!body) return this.error(id, new ClientError(ErrorCode.UnknownMessage, 'message carries no known request'));
+    if (this.state === 'handshake' && body !== 'connect') {
+      return this.error(id, new ClientError(ErrorCode.NotConnected, 'send connect first'));
+    }
+    try {
+      switch (body) {
+        case 'connect': return this.onConnect(id);
+        case 'subscribe': return void this.onSubscribe(id, msg.subscribe!).catch((e: unknown) => this.fail(id, e));
+        case 'unsubscribe': return this.onUnsubscribe(id, msg.unsubscribe!.channel);
+        case 'ping': return this.send({ id, pong: {} });
+        case 'pong':
+          this.awaitingPong = false;
+          return;
+        default:
+          return this.error(id, new ClientError(ErrorCode.UnknownMessage, `"${body}" is not supported by this gateway`));
+      }
+    } catch (e) {
+      this.fail(id, e);
+    }
+  }
+
+  private onConnect(id: number): void {
+    if (this.state !== 'handshake') return this.error(id, new ClientError(ErrorCode.AlreadyConnected, 'already connected'));
+    this.state = 'connected';
+    this.lastPingAt = Date.now();
+    this.reply(id, { connect: { clientId: this.id, node: this.deps.config.nodeId, pingInterval: this.ws.pingIntervalSec, expiresAt: 0 } });
+  }
+
+  private async onSubscribe(id: number, req: NonNullable<ClientMessage['subscribe']>): Promise<void> {
+    const ref = this.deps.resolver.resolve(req.channel);
+    if (!ref.namespace.anonymous) throw new ClientError(ErrorCode.PermissionDenied, `namespace "${ref.namespace.name}" requires a token`);
+    if (this.subs.has(ref.channel)) throw new ClientError(ErrorCode.AlreadySubscribed, `already subscribed to ${ref.channel}`);
+    if (this.subs.size >= this.ws.maxSubscriptions) {
+      throw new ClientError(ErrorCode.TooManySubscriptions, `at most ${this.ws.maxSubscriptions} subscriptions per connection`);
+    }
+    const sub = this.deps.hub.join(ref, (ch) => new ClientSubscription(ch, this, this.deps.reader));
+    this.subs.set(ref.channel, sub);
+    const ch = sub.channel;
+    try {
+      await ch.ready;
+      const plan = await planSubscribe(ch, req, this.deps.streams, this.deps.reader);
+      if (sub.state === 'closed') return;
+      this.reply(id, {
+        subscribe: { channel: ref.channel, recovered: plan.recovered, position: { seq: ch.flushedSeq, epoch: this.deps.streams.epoch(ch.stream) } },
+      });
+      if (plan.from) await sub.replay(plan.from);
+      else sub.goLive();
+    } catch (e) {
+      const replying = sub.state === 'replaying';
+      this.dropSub(ref.channel, sub);
+      if (!replying || this.closed) return;
+      throw e instanceof ClientError ? e : new ClientError(ErrorCode.Unavailable, `subscribe failed: ${(e as Error).message}`, true);
+    }
+  }
+
+  private onUnsubscribe(id: number, channel: string | null | undefined): void {
+    const sub = channel ? this.subs.get(channel) : undefined;
+    if (!sub) return this.error(id, new ClientError(ErrorCode.NotSubscribed, `not subscribed to ${String(channel)}`));
+    this.dropSub(channel as string, sub);
+    this.reply(id, { unsubscribe: { channel } });
+  }
+
+  private dropSub(channel: string, sub: ClientSubscription): void {
+    sub.close();
+    if (this.subs.get(channel) === sub) this.subs.delete(channel);
+    this.deps.hub.leave(sub.channel, sub);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Output
+
+  send(msg: ServerMessage): void {
+    if (this.state === 'closed') return;
+    this.conn.send(encodeServer(this.format, msg), this.format === 'proto');
+  }
+
+  private reply(id: number, body: ServerMessage): void {
+    this.send({ ...body, id });
+  }
+
+  private error(id: number, e: ClientError): void {
+    this.send({ id, error: { code: e.code, message: e.message, temporary: e.temporary } });
+  }
+
+  private fail(id: number, e: unknown): void {
+    if (e instanceof ClientError) return this.error(id, e);
+    this.deps.log.error({ client: this.id, err: (e as Error).stack }, 'request failed');
+    this.error(id, new ClientError(ErrorCode.Internal, 'internal error', true));
+  }
+
+  sendPubs(pubs: readonly Pub[]): void {
+    if (this.state === 'closed' || pubs.length === 0) return;
+    this.conn.send(joinFrames(this.format, pubs.map((p) => p.frame(this.format))), this.format === 'proto');
+  }
+
+  writable(): Promise<void> {
+    if (this.state === 'closed' || this.conn.buffered() <= this.ws.replayHighWaterBytes) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  unsubscribed(channel: string, code: number, reason: string, resubscribe: boolean): void {
+    const sub = this.subs.get(channel);
+    if (sub) this.dropSub(channel, sub);
+    this.send({ unsubscribed: { channel, code, reason, resubscribe } });
+  }
+
+  /** The socket's buffer went down. */
+  onDrain(): void {
+    if (this.conn.buffered() > this.ws.replayHighWaterBytes) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Sends Disconnect, then closes with the same code. */
+  disconnect(code: number, reason: string, reconnect: boolean, reconnectAfterMs = 0): void {
+    if (this.state === 'closed') return;
+    this.send({ disconnect: { code, reason, reconnect, reconnectAfterMs } });
+    this.conn.end(code, reason);
+    this.onClose();
+  }
+
+  /** The socket closed (either side). */
+  onClose(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    for (const [channel, sub] of this.subs) this.dropSub(channel, sub);
+    this.onDrain();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Housekeeping, called about once a second for every session
+
+  tick(now: number): void {
+    if (this.state === 'closed') return;
+    if (this.conn.buffered() > this.ws.maxBufferBytes) {
+      return this.closeNow(CloseCode.SlowConsumer, 'slow consumer: send buffer bound exceeded');
+    }
+    if (this.state === 'handshake') {
+      if (now - this.openedAt > this.ws.handshakeTimeoutMs) this.closeNow(CloseCode.HandshakeTimeout, 'no connect in time');
+      return;
+    }
+    const sincePing = now - this.lastPingAt;
+    if (this.awaitingPong && sincePing > this.ws.pongTimeoutSec * 1000) return this.closeNow(CloseCode.NoPong, 'no pong');
+    if (!this.awaitingPong && sincePing >= this.ws.pingIntervalSec * 1000) {
+      this.lastPingAt = now;
+      this.awaitingPong = true;
+      this.send({ ping: {} });
+    }
+  }
+
+  /** Closes without a Disconnect message (the client would not read it in time anyway). */
+  private closeNow(code: number, reason: string): void {
+    this.deps.log.info({ client: this.id, code, reason }, 'closing connection');
+    this.conn.end(code, reason);
+    this.onClose();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Decides where a new subscription starts: `since` (resume), `rewind`, `sinceTime`, `latest` or
+ * live, and whether a resume can be honoured (`recovered`). Reads JetStream only when the channel's
+ * window does not already answer.
+ */
+import type { Channel } from '../hub/channel.js';
+import type { HistoryReader } from '../history/reader.js';
+import type { Streams } from '../nats/streams.js';
+import type { ReplayFrom } from './subscription.js';
+
+export interface SubscribeOptions {
+  since?: { seq?: number | null; epoch?: string | null } | null;
+  rewind?: number | null;
+  sinceTime?: number | null;
+  latest?: boolean | null;
+}
+
+export interface Plan {
+  recovered: boolean;
+  /** null: live from the channel's current position. */
+  from: ReplayFrom | null;
+}
+
+export async function planSubscribe(ch: Channel, opts: SubscribeOptions, streams: Streams, reader: HistoryReader): Promise<Plan> {
+  const flushed = ch.flushedSeq;
+  if (opts.since) {
+    const epoch = streams.epoch(ch.stream);
+    if (opts.since.epoch && opts.since.epoch !== epoch) return { recovered: false, from: null };
+    const from = (opts.since.seq ?? 0) + 1;
+    if (from > flushed || ch.window.covers(from)) return { recovered: true, from: { seq: from } };
+    const first = (await streams.info(ch.stream))?.state.first_seq ?? 0;
+    return from >= first ? { recovered: true, from: { seq: from } } : { recovered: false, from: null };
+  }
+  if (opts.rewind) return { recovered: true, from: { seq: await rewindStart(ch, opts.rewind, streams, reader) } };
+  if (opts.sinceTime) return { recovered: true, from: { start: { time: opts.sinceTime } } };
+  if (opts.latest) {
+    return { recovered: true, from: ch.ref.wildcard ? { start: { lastPerSubject: true } } : { seq: await rewindStart(ch, 1, streams, reader) } };
+  }
+  return { recovered: true, from: null };
+}
+
+async function rewindStart(ch: Channel, n: number, streams: Streams, reader: HistoryReader): Promise<number> {
+  const flushed = ch.flushedSeq;
+  const held = ch.window.range(0, flushed);
+  if (held.length >= n) return (held[held.length - n] as { seq: number }).seq;
+  const first = (await streams.info(ch.stream))?.state.first_seq ?? 1;
+  // Everything since the channel started is held and it is fewer than n: the rest is older.
+  return reader.rewindStart(ch.stream, ch.ref.subject, n, first, flushed);
+}

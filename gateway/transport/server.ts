@@ -1,0 +1,166 @@
+/**
+ * The WebSocket data plane on uWebSockets.js: upgrades (subprotocol negotiation), one Session per
+ * connection, topics as the fan-out for channels, and a once-a-second housekeeping sweep.
+ */
+import { SUBPROTOCOL, formatOfSubprotocol, type Format } from '../../proto/codec.js';
+import { CloseCode } from '../../proto/codes.js';
+import type { Config } from '../config/schema.js';
+import { JetgateError } from '../errors.js';
+import type { Fanout } from '../hub/channel.js';
+import type { Logger } from '../log.js';
+import type { Conn } from '../session/conn.js';
+import type { Session } from '../session/session.js';
+import { uWS, type ListenSocket, type TemplatedApp, type UwsSocket } from './uws.js';
+
+interface SocketData {
+  format: Format;
+  address: string;
+  session?: Session;
+  conn?: SocketConn;
+}
+
+export interface ServerHooks {
+  openSession(conn: Conn, format: Format): Session;
+}
+
+const SWEEP_MS = 1_000;
+
+export class WsServer implements Fanout {
+  readonly app: TemplatedApp;
+  private listenSocket: ListenSocket | undefined;
+  private readonly sessions = new Set<Session>();
+  private sweep: NodeJS.Timeout | undefined;
+  port = 0;
+
+  constructor(private readonly config: Config, private readonly log: Logger, private readonly hooks: ServerHooks) {
+    const ws = config.websocket;
+    this.app = uWS.App();
+    this.app.ws<SocketData>(ws.path, {
+      maxPayloadLength: ws.maxFrameBytes,
+      // Our sweep closes slow consumers with 4008 at maxBufferBytes; uWS drops the socket outright
+      // at twice that, so a burst between sweeps cannot grow memory without bound.
+      maxBackpressure: ws.maxBufferBytes * 2,
+      closeOnBackpressureLimit: 1,
+      // Pings are the protocol's own (browsers cannot see WebSocket pings).
+      idleTimeout: 0,
+      sendPingsAutomatically: false,
+      upgrade: (res, req, context) => {
+        const offered = req.getHeader('sec-websocket-protocol').split(',').map((s) => s.trim());
+        const chosen = offered.find((p) => formatOfSubprotocol(p));
+        if (!chosen) {
+          res.writeStatus('400 Bad Request').end(`offer a WebSocket subprotocol: ${SUBPROTOCOL.proto} or ${SUBPROTOCOL.json}`);
+          return;
+        }
+        const address = Buffer.from(res.getRemoteAddressAsText()).toString();
+        res.upgrade<SocketData>({ format: formatOfSubprotocol(chosen) as Format, address },
+          req.getHeader('sec-websocket-key'), chosen, req.getHeader('sec-websocket-extensions'), context);
+      },
+      open: (sock) => {
+        const data = sock.getUserData();
+        data.conn = new SocketConn(sock, data.address);
+        const session = this.hooks.openSession(data.conn, data.format);
+        data.session = session;
+        this.sessions.add(session);
+      },
+      message: (sock, message, isBinary) => {
+        const session = sock.getUserData().session;
+        if (!session) return;
+        // uWS reuses the buffer after this callback: decode from a copy.
+        const bytes = new Uint8Array(message.slice(0));
+        session.onFrame(isBinary ? bytes : Buffer.from(bytes).toString('utf8'));
+      },
+      drain: (sock) => sock.getUserData().session?.onDrain(),
+      close: (sock, code) => {
+        const data = sock.getUserData();
+        data.conn?.markClosed();
+        const session = data.session;
+        if (!session) return;
+        this.log.debug({ client: session.id, code }, 'connection closed');
+        this.sessions.delete(session);
+        data.session = undefined;
+        session.onClose();
+      },
+    });
+  }
+
+  listen(): Promise<number> {
+    const { host, port } = this.config.websocket;
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (token) => {
+        if (!token) return reject(new JetgateError('LISTEN_FAILED', `cannot listen on ${host}:${port} (in use?)`));
+        this.listenSocket = token;
+        this.port = uWS.us_socket_local_port(token);
+        this.sweep = setInterval(() => this.housekeeping(), SWEEP_MS);
+        resolve(this.port);
+      });
+    });
+  }
+
+  get connections(): number {
+    return this.sessions.size;
+  }
+
+  private housekeeping(): void {
+    const now = Date.now();
+    for (const s of this.sessions) s.tick(now);
+  }
+
+  publish(topic: string, frame: Uint8Array | string, binary: boolean): void {
+    this.app.publish(topic, frame, binary);
+  }
+
+  subscribers(topic: string): number {
+    return this.app.numSubscribers(topic);
+  }
+
+  /** Stops accepting connections. */
+  stopListening(): void {
+    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = undefined;
+  }
+
+  /** Disconnects every session with a code and closes the listener. */
+  close(code: number = CloseCode.Shutdown, reason = 'gateway shutting down'): void {
+    this.stopListening();
+    if (this.sweep) clearInterval(this.sweep);
+    for (const s of [...this.sessions]) s.disconnect(code, reason, true);
+    this.sessions.clear();
+  }
+
+  allSessions(): ReadonlySet<Session> {
+    return this.sessions;
+  }
+}
+
+/** A uWS socket as a session sees it; calls after close are ignored (uWS throws on them). */
+class SocketConn implements Conn {
+  private open = true;
+
+  constructor(private readonly sock: UwsSocket<SocketData>, readonly remoteAddress: string) {}
+
+  markClosed(): void {
+    this.open = false;
+  }
+
+  send(frame: Uint8Array | string, binary: boolean): void {
+    if (this.open) this.sock.send(frame, binary);
+  }
+
+  buffered(): number {
+    return this.open ? this.sock.getBufferedAmount() : 0;
+  }
+
+  subscribe(topic: string): void {
+    if (this.open) this.sock.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    if (this.open) this.sock.unsubscribe(topic);
+  }
+
+  end(code: number, reason: string): void {
+    if (!this.open) return;
+    this.open = false;
+    this.sock.end(code, reason);
+  }
+}

@@ -1,0 +1,83 @@
+/** Runs the gateway for tests: in this process, or as a child process that can be SIGKILLed. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { validateConfig } from '../../gateway/config/load.js';
+import type { Config } from '../../gateway/config/schema.js';
+import { Gateway } from '../../gateway/gateway.js';
+import { createLogger } from '../../gateway/log.js';
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** A test configuration: stream TEST on test.>, namespace "test" (anonymous), port 0. */
+export function testConfig(natsUrl: string, extra: Record<string, unknown> = {}): Config {
+  const base = {
+    logLevel: process.env.JETGATE_TEST_LOG ?? 'warn',
+    nats: { servers: [natsUrl] },
+    websocket: { host: '127.0.0.1', port: 0 },
+    streams: [{ name: 'TEST', subjects: ['test.>'] }],
+    namespaces: [{ name: 'test', stream: 'TEST', anonymous: true, window: 100 }],
+  };
+  const merged: Record<string, unknown> = { ...base, ...extra };
+  for (const k of ['nats', 'websocket'] as const) merged[k] = { ...base[k], ...((extra[k] as object | undefined) ?? {}) };
+  return validateConfig(merged);
+}
+
+export async function startGateway(config: Config): Promise<Gateway> {
+  return Gateway.start(config, createLogger(config.logLevel, config.nodeId));
+}
+
+const CLI = fileURLToPath(new URL('../../gateway/cli.js', import.meta.url));
+
+/** The gateway in a child process (`jetgate serve`), for kill -9 tests. */
+export class GatewayProcess {
+  private stderr = '';
+  private constructor(private readonly proc: ChildProcess, readonly port: number) {}
+
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}/ws`;
+  }
+
+  get output(): string {
+    return this.stderr;
+  }
+
+  static async start(config: Config): Promise<GatewayProcess> {
+    const dir = mkdtempSync(join(tmpdir(), 'jetgate-gw-'));
+    const file = join(dir, 'jetgate.json');
+    writeFileSync(file, JSON.stringify({ ...config, nodeId: undefined }));
+    const proc = spawn(process.execPath, [CLI, 'serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 15_000);
+      proc.stderr?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /ws:\/\/[^:]+:(\d+)\//.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+      proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      proc.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`gateway exited with ${code}:\n${out}`));
+      });
+    });
+    const gp = new GatewayProcess(proc, port);
+    gp.stderr = out;
+    proc.stderr?.on('data', (d: Buffer) => (gp.stderr += d.toString()));
+    return gp;
+  }
+
+  /** Sends a signal and waits for the exit; resolves with the exit code (null when killed). */
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return Promise.resolve(this.proc.exitCode);
+    return new Promise((resolve) => {
+      this.proc.once('exit', (code) => resolve(code));
+      this.proc.kill(signal);
+    });
+  }
+}

@@ -1,0 +1,29 @@
+/** Publishes sequenced test messages to JetStream the way a producer service would. */
+import { connect, headers, type NatsConnection } from 'nats';
+
+export class Publisher {
+  private constructor(readonly nc: NatsConnection) {}
+
+  static async connect(url: string): Promise<Publisher> {
+    return new Publisher(await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 }));
+  }
+
+  /** Publishes `count` messages whose payload is "<prefix><i>"; returns their stream sequences. */
+  async publishMany(subject: string, count: number, prefix = 'm', start = 0, type?: string): Promise<number[]> {
+    const js = this.nc.jetstream();
+    const seqs: number[] = [];
+    const h = type ? headers() : undefined;
+    if (type) h?.set('Jetgate-Type', type);
+    for (let i = start; i < start + count; i++) {
+      const ack = await js.publish(subject, new TextEncoder().encode(`${prefix}${i}`), h ? { headers: h } : undefined);
+      seqs.push(ack.seq);
+    }
+    return seqs;
+  }
+
+  close(): Promise<void> {
+    return this.nc.close();
+  }
+}
+
+export const text = (d: Uint8Array | null | undefined): string => new TextDecoder().decode(d ?? new Uint8Array());
