@@ -7,7 +7,7 @@ const LEAD_MS = 5_000;
 /** ...and no sooner than this, so a skewed clock cannot turn refreshing into a busy loop. */
 const MIN_DELAY_MS = 1_000;
 /** Wait before retrying a failed refresh (the gateway closes with 4003 if the token runs out). */
-export const RETRY_MS = 5_000;
+const RETRY_MS = 5_000;
 
 /**
  * Delay (ms) before refreshing a token that expires at `expiresAt` (unix ms): at 80% of the
@@ -49,7 +49,9 @@ export class TokenRefresher {
 
   private async run(generation: number): Promise<void> {
     try {
-      const expiresAt = await this.host.refresh(await this.host.getToken());
+      const token = await this.host.getToken();
+      if (generation !== this.generation) return;
+      const expiresAt = await this.host.refresh(token);
       if (generation === this.generation) this.schedule(expiresAt);
     } catch (e) {
       if (generation !== this.generation) return;

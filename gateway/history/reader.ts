@@ -126,6 +126,16 @@ export class HistoryReader {
     return lo;
   }
 
+  /** Subject of the message stored at a sequence, or null when the stream does not hold it. */
+  async subjectAt(stream: string, seq: number): Promise<string | null> {
+    try {
+      return (await this.nats.jsm.streams.getMessage(stream, { seq })).subject;
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
   /** Last publication stored under a subject, or null. */
   async lastOf(stream: string, subject: string, pick: HeaderPicker): Promise<PubRecord | null> {
     try {
@@ -139,8 +149,12 @@ export class HistoryReader {
         headers: pick(m.header),
       };
     } catch (e) {
-      if ((e as { code?: string }).code === '404' || /no message found/i.test(String((e as Error).message))) return null;
+      if (isNotFound(e)) return null;
       throw e;
     }
   }
+}
+
+function isNotFound(e: unknown): boolean {
+  return (e as { code?: string }).code === '404' || /no message found/i.test(String((e as Error).message));
 }

@@ -63,6 +63,8 @@ export class Channel {
   private win!: RecentWindow<Pub>;
   private held: LiveMsg[] = [];
   private heldOverflow = false;
+  /** Sequence of the live message that started the last recovery. */
+  private gapAt = 0;
   private pending: Pub[] = [];
   private flushed = 0;
   private readonly pick: HeaderPicker;
@@ -146,10 +148,35 @@ export class Channel {
         if (live.rec.seq < this.detector.lastSeq - this.win.capacity) this.deps.suspectReset(this);
         break;
       case 'gap':
+        if (live.rec.seq === this.gapAt) {
+          // Still a gap after a recovery: make sure the stream really holds it (a message published
+          // straight to the live subject must not send the channel into endless recoveries).
+          void this.verifyThenRecover(live);
+          break;
+        }
+        this.gapAt = live.rec.seq;
         this.hold(live);
         void this.recover();
         break;
     }
+  }
+
+  private async verifyThenRecover(live: LiveMsg): Promise<void> {
+    this.state = 'recovering';
+    let stored = false;
+    try {
+      stored = (await this.deps.reader.subjectAt(this.stream, live.rec.seq)) === live.rec.subject;
+    } catch {
+      stored = true; // cannot tell: keep it and let the recovery decide
+    }
+    this.state = 'live';
+    if (!stored) {
+      this.deps.log.warn({ channel: this.name, seq: live.rec.seq }, 'live message is not in the stream: dropped');
+      this.drainHeld();
+      return;
+    }
+    this.hold(live);
+    void this.recover();
   }
 
   private drainHeld(): void {
