@@ -20,6 +20,8 @@ import { RecentWindow } from './window.js';
 export interface Fanout {
   publish(topic: string, frame: Uint8Array | string, binary: boolean): void;
   subscribers(topic: string): number;
+  /** Called once after each event-loop turn's flush. */
+  afterFlush(): void;
 }
 
 export interface ChannelDeps {

@@ -115,6 +115,7 @@ export class Hub {
     const dirty = this.dirty;
     this.dirty = [];
     for (const ch of dirty) ch.flush();
+    this.deps.fanout.afterFlush();
   }
 
   /** After NATS reconnected: streams may have been recreated, and the live path missed messages. */

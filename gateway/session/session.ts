@@ -203,13 +203,18 @@ export class Session implements SessionIo {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Housekeeping, called about once a second for every session
+  // Housekeeping, called a few times a second for every session
+
+  /** Closes the connection as a slow consumer when its send buffer passed the bound. */
+  checkBuffer(): void {
+    if (this.state !== 'closed' && this.conn.buffered() > this.ws.maxBufferBytes) {
+      this.closeNow(CloseCode.SlowConsumer, 'slow consumer: send buffer bound exceeded');
+    }
+  }
 
   tick(now: number): void {
+    this.checkBuffer();
     if (this.state === 'closed') return;
-    if (this.conn.buffered() > this.ws.maxBufferBytes) {
-      return this.closeNow(CloseCode.SlowConsumer, 'slow consumer: send buffer bound exceeded');
-    }
     if (this.state === 'handshake') {
       if (now - this.openedAt > this.ws.handshakeTimeoutMs) this.closeNow(CloseCode.HandshakeTimeout, 'no connect in time');
       return;

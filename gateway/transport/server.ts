@@ -1,6 +1,6 @@
 /**
  * The WebSocket data plane on uWebSockets.js: upgrades (subprotocol negotiation), one Session per
- * connection, topics as the fan-out for channels, and a once-a-second housekeeping sweep.
+ * connection, topics as the fan-out for channels, and a housekeeping sweep (pings, deadlines, send-buffer bound).
  */
 import { SUBPROTOCOL, formatOfSubprotocol, type Format } from '../../proto/codec.js';
 import { CloseCode } from '../../proto/codes.js';
@@ -23,12 +23,15 @@ export interface ServerHooks {
   openSession(conn: Conn, format: Format): Session;
 }
 
-const SWEEP_MS = 1_000;
+// Often enough that a slow consumer is caught near its bound, cheap enough for 100k idle sockets.
+const SWEEP_MS = 250;
 
 export class WsServer implements Fanout {
   readonly app: TemplatedApp;
   private listenSocket: ListenSocket | undefined;
   private readonly sessions = new Set<Session>();
+  /** Sessions that had unsent bytes at the last sweep: checked against the bound after every flush. */
+  private readonly backlogged = new Set<Session>();
   private sweep: NodeJS.Timeout | undefined;
   port = 0;
 
@@ -37,12 +40,14 @@ export class WsServer implements Fanout {
     this.app = uWS.App();
     this.app.ws<SocketData>(ws.path, {
       maxPayloadLength: ws.maxFrameBytes,
-      // Our sweep closes slow consumers with 4008 at maxBufferBytes; uWS drops the socket outright
-      // at twice that, so a burst between sweeps cannot grow memory without bound.
-      maxBackpressure: ws.maxBufferBytes * 2,
+      // We close slow consumers with 4008 at maxBufferBytes; uWS drops the socket outright at four
+      // times that, so even a burst faster than our checks cannot grow memory without bound.
+      maxBackpressure: ws.maxBufferBytes * 4,
       closeOnBackpressureLimit: 1,
-      // Pings are the protocol's own (browsers cannot see WebSocket pings).
-      idleTimeout: 0,
+      // Pings are the protocol's own (browsers cannot see WebSocket pings), so traffic flows at least
+      // every ping interval; uWS's idle timeout only backs that up. It also bounds how long a closing
+      // socket may take to flush its buffered frames and close frame.
+      idleTimeout: Math.min(960, Math.max(16, 2 * (ws.pingIntervalSec + ws.pongTimeoutSec))),
       sendPingsAutomatically: false,
       upgrade: (res, req, context) => {
         const offered = req.getHeader('sec-websocket-protocol').split(',').map((s) => s.trim());
@@ -77,6 +82,7 @@ export class WsServer implements Fanout {
         if (!session) return;
         this.log.debug({ client: session.id, code }, 'connection closed');
         this.sessions.delete(session);
+        this.backlogged.delete(session);
         data.session = undefined;
         session.onClose();
       },
@@ -102,7 +108,18 @@ export class WsServer implements Fanout {
 
   private housekeeping(): void {
     const now = Date.now();
-    for (const s of this.sessions) s.tick(now);
+    for (const s of this.sessions) {
+      s.tick(now);
+      if (!s.closed && s.conn.buffered() > 0) this.backlogged.add(s);
+      else this.backlogged.delete(s);
+    }
+  }
+
+  afterFlush(): void {
+    for (const s of this.backlogged) {
+      s.checkBuffer();
+      if (s.closed) this.backlogged.delete(s);
+    }
   }
 
   publish(topic: string, frame: Uint8Array | string, binary: boolean): void {
