@@ -55,8 +55,6 @@ export const CloseCode = {
   PolicyViolation: 4007,
   /** The client read too slowly: its send buffer passed the bound. Reconnect and resume. */
   SlowConsumer: 4008,
-  /** Frame larger than the configured maximum. */
-  FrameTooLarge: 4009,
   /** Too many connections from one address. */
   TooManyConnections: 4010,
   /** Internal error on the connection; reconnect. */

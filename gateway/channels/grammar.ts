@@ -79,12 +79,6 @@ export class ChannelResolver {
     if (!t || !subject.startsWith(t.prefix) || !subject.endsWith(t.suffix)) return '';
     return subject.slice(t.prefix.length, subject.length - t.suffix.length).split('.').join('/');
   }
-
-  /** Subject for an RPC method of a namespace; the method is validated like a channel segment. */
-  rpcSubject(ns: NamespaceConfig, method: string): string | undefined {
-    if (!ns.rpcSubject || !SEGMENT.test(method)) return undefined;
-    return ns.rpcSubject.replace(/\{ns\}/g, ns.name).replace(/\{method\}/g, method);
-  }
 }
 
 function bad(message: string): ClientError {

@@ -11,6 +11,7 @@ import { ConfigSchema, type Config } from './schema.js';
 import { JetgateError } from '../errors.js';
 
 export class ConfigError extends JetgateError {
+  override name = 'ConfigError';
   constructor(message: string) {
     super('CONFIG_INVALID', message);
   }
@@ -92,9 +93,6 @@ export function validateConfig(input: unknown): Config {
     if (!/\{name\}/.test(ns.subject)) throw new ConfigError(`namespaces.${ns.name}.subject: template must contain {name}`);
     if (/[*>\s]/.test(ns.subject.replace(/\{(ns|name)\}/g, 'x'))) {
       throw new ConfigError(`namespaces.${ns.name}.subject: template may not contain wildcards or spaces`);
-    }
-    if (ns.rpcSubject !== undefined && !/\{method\}/.test(ns.rpcSubject)) {
-      throw new ConfigError(`namespaces.${ns.name}.rpcSubject: template must contain {method}`);
     }
   }
   const streams = new Set<string>();

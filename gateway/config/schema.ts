@@ -23,7 +23,7 @@ export const WebSocketSchema = Type.Object({
   host: Str('address the WebSocket listener binds', '0.0.0.0'),
   port: Int('WebSocket port (0 picks a free port)', 8080, 0, 65535),
   path: Str('URL path that accepts WebSocket upgrades', '/ws'),
-  maxFrameBytes: Int('largest client frame accepted; a larger one closes the connection (4009)', 64 * 1024, 1024, 16 * 1024 * 1024),
+  maxFrameBytes: Int('largest client frame accepted; a larger one closes the connection (1009)', 64 * 1024, 1024, 16 * 1024 * 1024),
   maxBufferBytes: Int('send buffer bound per connection; past it the connection is closed as a slow consumer (4008)', 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
   replayHighWaterBytes: Int('replay pauses while a connection has more than this buffered', 256 * 1024, 1024, 64 * 1024 * 1024),
   pingIntervalSec: Int('seconds between server pings', 25, 1, 3600),
@@ -56,13 +56,8 @@ export const NamespaceSchema = Type.Object({
   subject: Str('subject template; {name} is the channel name with "/" mapped to "."', '{ns}.{name}'),
   window: Int('recent publications kept in memory per active channel (serves resumes without JetStream)', 1_000, 0, 1_000_000),
   allowWildcards: Bool('channel names may contain "*" segments and a final ">" (subscribe only)', false),
-  maxReplay: Int('most publications replayed for one subscribe (0: as deep as the stream holds)', 0),
   forwardHeaders: Type.Array(Type.String(), { description: 'producer headers passed on to clients', default: [] }),
-  anonymous: Bool('clients without a token may subscribe', true),
-  publish: Bool('clients may publish to channels of this namespace', false),
-  maxPayloadBytes: Int('largest payload a client may publish', 64 * 1024, 1, 8 * 1024 * 1024),
-  rpcSubject: Type.Optional(Str('subject template for RPC; {method} is the method name')),
-  presence: Bool('track who is subscribed and send join/leave', false),
+  anonymous: Bool('clients without a token may subscribe', false),
 }, { additionalProperties: false });
 
 export const ConfigSchema = Type.Object({

@@ -39,8 +39,10 @@ function hasRepublish(info: StreamInfo, livePrefix: string): boolean {
 }
 
 function missingRepublish(name: string, livePrefix: string): string {
-  return `stream ${name} has no RePublish rule {src: ">", dest: "${livePrefix}.>"}; the live path needs it. ` +
-    `Add it (nats stream edit ${name} --republish-source ">" --republish-destination "${livePrefix}.>") or set manage: "update" for the gateway to add it`;
+  // nats-server 2.9 cannot add RePublish to an existing stream.
+  return `stream ${name} has no RePublish rule {src: ">", dest: "${livePrefix}.>"}, which the live path needs. ` +
+    `nats-server 2.9 cannot add it to an existing stream: recreate the stream with it ` +
+    `(or remove it and let the gateway create it), or edit it on nats-server 2.10+`;
 }
 
 export class Streams {
@@ -57,14 +59,15 @@ export class Streams {
         if (s.manage === 'verify') throw new JetgateError('STREAM_MISSING', `stream ${s.name} does not exist (manage: verify)`);
         info = await this.jsm.streams.add(desiredConfig(s, live));
         this.log.info({ stream: s.name, subjects: s.subjects }, 'stream created');
-      } else if (!hasRepublish(info, live) || s.subjects.some((x) => !info!.config.subjects.includes(x))) {
+      } else if (!hasRepublish(info, live)) {
+        throw new JetgateError('STREAM_MISMATCH', missingRepublish(s.name, live));
+      } else if (s.subjects.some((x) => !info!.config.subjects.includes(x))) {
         if (s.manage !== 'update') {
-          throw new JetgateError('STREAM_MISMATCH', hasRepublish(info, live)
-            ? `stream ${s.name} exists with subjects ${JSON.stringify(info.config.subjects)}, config wants ${JSON.stringify(s.subjects)}; set manage: "update" to change it`
-            : missingRepublish(s.name, live));
+          throw new JetgateError('STREAM_MISMATCH', `stream ${s.name} exists with subjects ${JSON.stringify(info.config.subjects)}, ` +
+            `config wants ${JSON.stringify(s.subjects)}; set manage: "update" to change it`);
         }
-        info = await this.jsm.streams.update(s.name, { ...info.config, ...desiredConfig(s, live) });
-        this.log.info({ stream: s.name }, 'stream updated');
+        info = await this.jsm.streams.update(s.name, { ...info.config, subjects: [...new Set([...info.config.subjects, ...s.subjects])] });
+        this.log.info({ stream: s.name, subjects: info.config.subjects }, 'stream subjects updated');
       }
       this.remember(info);
     }

@@ -19,7 +19,7 @@ import type { Logger } from '../log.js';
 import type { Streams } from '../nats/streams.js';
 import type { Conn } from './conn.js';
 import type { SessionIo } from './session-io.js';
-import { planSubscribe } from './subscribe-plan.js';
+import { checkSubscribeOptions, planSubscribe } from './subscribe-plan.js';
 import { ClientSubscription } from './subscription.js';
 
 export interface SessionDeps {
@@ -102,6 +102,7 @@ export class Session implements SessionIo {
 
   private async onSubscribe(id: number, req: NonNullable<ClientMessage['subscribe']>): Promise<void> {
     const ref = this.deps.resolver.resolve(req.channel);
+    checkSubscribeOptions(req);
     if (!ref.namespace.anonymous) throw new ClientError(ErrorCode.PermissionDenied, `namespace "${ref.namespace.name}" requires a token`);
     if (this.subs.has(ref.channel)) throw new ClientError(ErrorCode.AlreadySubscribed, `already subscribed to ${ref.channel}`);
     if (this.subs.size >= this.ws.maxSubscriptions) {

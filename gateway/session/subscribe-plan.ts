@@ -7,6 +7,8 @@ import type { Channel } from '../hub/channel.js';
 import type { HistoryReader } from '../history/reader.js';
 import type { Streams } from '../nats/streams.js';
 import type { ReplayFrom } from './subscription.js';
+import { ErrorCode } from '../../proto/codes.js';
+import { ClientError } from '../errors.js';
 
 export interface SubscribeOptions {
   since?: { seq?: number | null; epoch?: string | null } | null;
@@ -19,6 +21,19 @@ export interface Plan {
   recovered: boolean;
   /** null: live from the channel's current position. */
   from: ReplayFrom | null;
+}
+
+/** Rejects option combinations and values the protocol does not allow. */
+export function checkSubscribeOptions(opts: SubscribeOptions): void {
+  const chosen = [opts.since != null, !!opts.rewind, !!opts.sinceTime, !!opts.latest].filter(Boolean).length;
+  if (chosen > 1) throw new ClientError(ErrorCode.BadRequest, 'use at most one of since, rewind, sinceTime, latest');
+  const seq = opts.since?.seq;
+  if (opts.since != null && seq !== undefined && !(Number.isSafeInteger(seq) && (seq as number) >= 0)) {
+    throw new ClientError(ErrorCode.BadRequest, 'since.seq must be a non-negative integer');
+  }
+  if (opts.sinceTime !== undefined && !(Number.isSafeInteger(opts.sinceTime) && (opts.sinceTime as number) >= 0)) {
+    throw new ClientError(ErrorCode.BadRequest, 'sinceTime must be a unix time in milliseconds');
+  }
 }
 
 export async function planSubscribe(ch: Channel, opts: SubscribeOptions, streams: Streams, reader: HistoryReader): Promise<Plan> {

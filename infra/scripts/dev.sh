@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make dev`: starts nats-server (unless NATS_URL is set) and the gateway, stops both on Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+config=${JETGATE_CONFIG:-jetgate.json}
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+wait_port() { # host port what
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "$3 did not start on $1:$2" >&2
+  return 1
+}
+
+if [ -z "${NATS_URL:-}" ]; then
+  if (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null; then
+    echo "Port 4222 is taken: is a nats-server already running? Use it with NATS_URL=nats://127.0.0.1:4222 make dev" >&2
+    exit 1
+  fi
+  mkdir -p .data/nats
+  echo "==> starting nats-server (JetStream data in .data/nats, log in .data/nats.log)"
+  nats-server -c infra/nats/dev.conf >.data/nats.log 2>&1 &
+  pids+=($!)
+  wait_port 127.0.0.1 4222 nats-server
+  export NATS_URL=nats://127.0.0.1:4222
+else
+  echo "==> using NATS at $NATS_URL"
+fi
+
+echo "==> starting the gateway (config: $config)"
+node dist/gateway/cli.js serve --config "$config" &
+pids+=($!)
+cat <<MSG
+
+  Try it (in another terminal):
+    npx jetgate tail demo:hello
+    npx jetgate publish demo:hello 'hello, world'
+
+  Ctrl-C stops everything.
+MSG
+wait -n "${pids[@]}"

@@ -1,0 +1,82 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from 'nats';
+import { NatsServer } from '../helpers/nats-server.js';
+import { startGateway, testConfig } from '../helpers/gateway.js';
+
+const CLI = fileURLToPath(new URL('../../gateway/cli.js', import.meta.url));
+
+/** Runs `jetgate serve` until it prints the listening line or exits; returns its output and exit. */
+function serve(config: object, env: Record<string, string> = {}): Promise<{ out: string; code: number | null; listening: boolean }> {
+  const dir = mkdtempSync(join(tmpdir(), 'jg-start-'));
+  writeFileSync(join(dir, 'c.json'), JSON.stringify(config));
+  const p = spawn(process.execPath, [CLI, 'serve', '--config', join(dir, 'c.json')], { env: { ...process.env, ...env } });
+  let out = '';
+  let listening = false;
+  return new Promise((resolve) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (!listening && /clients connect to ws:\/\//.test(out)) {
+        listening = true;
+        p.kill('SIGTERM');
+      }
+    };
+    p.stdout.on('data', onData);
+    p.stderr.on('data', onData);
+    p.once('exit', (code) => resolve({ out, code, listening }));
+  });
+}
+
+t.test('streams: created with RePublish; a stream without it refuses the start with an explanation', async (t) => {
+  const nats = await NatsServer.start();
+  t.teardown(() => nats.destroy());
+  const gw = await startGateway(testConfig(nats.url));
+  const info = await gw.nats.jsm.streams.info('TEST');
+  t.same(info.config.republish, { src: '>', dest: '_jg.live.>' }, 'declared with the RePublish rule');
+  t.equal(info.config.allow_direct, true);
+  await gw.stop();
+
+  const nc = await connect({ servers: nats.url });
+  t.teardown(() => nc.close());
+  const jsm = await nc.jetstreamManager();
+  await jsm.streams.add({ name: 'PLAIN', subjects: ['plain.>'] });
+  const cfg = testConfig(nats.url, { streams: [{ name: 'PLAIN', subjects: ['plain.>'] }], namespaces: [{ name: 'p', stream: 'PLAIN', anonymous: true }] });
+  await t.rejects(startGateway(cfg), { code: 'STREAM_MISMATCH', message: /no RePublish rule.*recreate/s });
+
+  const missing = testConfig(nats.url, { streams: [{ name: 'NOPE', subjects: ['nope.>'], manage: 'verify' }], namespaces: [] });
+  await t.rejects(startGateway(missing), { code: 'STREAM_MISSING' });
+
+  const wrongNs = testConfig(nats.url, { namespaces: [{ name: 'x', stream: 'TEST', subject: 'other.{name}', anonymous: true }] });
+  await t.rejects(startGateway(wrongNs), { code: 'STREAM_MISMATCH', message: /not all stored by stream TEST/ });
+
+  const more = testConfig(nats.url, { streams: [{ name: 'TEST', subjects: ['test.>', 'more.>'], manage: 'update' }] });
+  const gw2 = await startGateway(more);
+  t.same((await gw2.nats.jsm.streams.info('TEST')).config.subjects, ['test.>', 'more.>'], 'update adds a subject');
+  await gw2.stop();
+});
+
+t.test('the gateway refuses the uWebSockets.js JavaScript fallback unless allowed', async (t) => {
+  const nats = await NatsServer.start();
+  t.teardown(() => nats.destroy());
+  const cfg = { ...testConfig(nats.url), nodeId: undefined };
+  const refused = await serve(cfg, { UWS_USE_FALLBACK: 'true' });
+  t.equal(refused.listening, false);
+  t.equal(refused.code, 1);
+  t.match(refused.out, /JavaScript fallback.*Refusing to start.*\[UWS_FALLBACK\]/s);
+  const allowed = await serve({ ...cfg, websocket: { ...cfg.websocket, allowJsFallback: true } }, { UWS_USE_FALLBACK: 'true' });
+  t.equal(allowed.listening, true, 'starts when allowed');
+  t.match(allowed.out, /WARNING: uWebSockets.js is running its JavaScript fallback/);
+  const normal = await serve(cfg);
+  t.equal(normal.listening, true, 'starts on the native binary');
+  t.notMatch(normal.out, /fallback/);
+});
+
+t.test('a bad configuration stops the start with the key named', async (t) => {
+  const r = await serve({ websocket: { port: 'x' } });
+  t.equal(r.code, 1);
+  t.match(r.out, /invalid configuration: websocket\.port: must be integer/);
+});

@@ -1,0 +1,46 @@
+import t from 'tap';
+import { decodeClient, decodeServer, encodeClient, encodeServer, joinFrames, FrameError, type ServerMessage } from '../../proto/codec.js';
+
+const pub: ServerMessage = { pub: { channel: 'lobby:1', seq: 2 ** 40 + 7, data: Uint8Array.from([0, 1, 255]), type: 'x.Y', time: 1_700_000_000_123, headers: { a: 'b' } } };
+
+t.test('binary: several envelopes in one message, 64-bit sequences exact', async (t) => {
+  const one = encodeServer('proto', pub);
+  const [a, b] = decodeServer('proto', joinFrames('proto', [one, one]));
+  t.equal(a?.pub?.seq, 2 ** 40 + 7);
+  t.same(Array.from(b?.pub?.data ?? []), [0, 1, 255]);
+  t.same(b?.pub?.headers, { a: 'b' });
+});
+
+t.test('JSON: canonical mapping, plain JSON payloads both ways', async (t) => {
+  const line = encodeServer('json', { id: 3, pub: { channel: 'c:d', seq: 9, json: { seq: 1, list: [true, null, 'x'] } } });
+  t.same(JSON.parse(line), { id: 3, pub: { channel: 'c:d', seq: '9', json: { seq: 1, list: [true, null, 'x'] } } }, '64-bit as string; payload untouched');
+  const bytes = encodeServer('json', pub);
+  t.equal(JSON.parse(bytes).pub.data, 'AAH/', 'bytes as base64');
+  const [m] = decodeServer('json', joinFrames('json', [line, bytes]).split('\n')[0]!);
+  t.same(m?.pub?.json, { seq: 1, list: [true, null, 'x'] });
+  const bin = decodeServer('proto', encodeServer('proto', { pub: { channel: 'c:d', seq: 1, json: { a: [1, { b: 'c' }] } } }));
+  t.same(bin[0]?.pub?.json, { a: [1, { b: 'c' }] }, 'Value fields survive the binary form too');
+  const [c] = decodeClient('json', encodeClient('json', { id: 1, publish: { channel: 'a:b', json: { n: 1 } } }));
+  t.same(c?.publish?.json, { n: 1 });
+});
+
+t.test('malformed input is a FrameError, never something else', async (t) => {
+  const cases: Array<[string, Uint8Array | string, 'proto' | 'json']> = [
+    ['truncated length', Uint8Array.from([0x80]), 'proto'],
+    ['length past the end', Uint8Array.from([9, 1]), 'proto'],
+    ['overlong varint', Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), 'proto'],
+    ['garbage', new TextEncoder().encode('hello world'), 'proto'],
+    ['text on binary', 'hi', 'proto'],
+    ['bad JSON', '{', 'json'],
+    ['not an object', '[1]', 'json'],
+    ['deep', '['.repeat(100), 'json'],
+    ['wrong type', '{"subscribe":5}', 'json'],
+    ['bad utf-8', Uint8Array.from([0xc3, 0x28]), 'json'],
+    ['empty', '', 'json'],
+  ];
+  for (const [what, data, format] of cases) {
+    t.throws(() => decodeClient(format, data), FrameError, what);
+  }
+  const many = joinFrames('proto', Array.from({ length: 101 }, () => encodeClient('proto', { ping: {} })));
+  t.throws(() => decodeClient('proto', many), FrameError, 'too many envelopes');
+});
