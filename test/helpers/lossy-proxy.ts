@@ -11,6 +11,7 @@ export class LossyProxy {
   dropped = 0;
   drop: DropRule = () => false;
   private readonly sockets = new Set<Socket>();
+  private refusing = false;
 
   private constructor(private readonly server: Server, readonly port: number) {}
 
@@ -27,6 +28,10 @@ export class LossyProxy {
   }
 
   private handle(client: Socket, upstreamPort: number): void {
+    if (this.refusing) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(upstreamPort, '127.0.0.1');
     this.sockets.add(client).add(upstream);
     client.pipe(upstream);
@@ -64,6 +69,21 @@ export class LossyProxy {
     };
     client.on('close', closeBoth).on('error', closeBoth);
     upstream.on('close', closeBoth).on('error', closeBoth);
+  }
+
+  /** Cuts every connection through the proxy (clients see a dropped TCP connection). */
+  cut(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
+  /** Refuses new connections until `open()`; existing ones are cut. */
+  refuse(): void {
+    this.refusing = true;
+    this.cut();
+  }
+
+  open(): void {
+    this.refusing = false;
   }
 
   close(): Promise<void> {

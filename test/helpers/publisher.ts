@@ -8,15 +8,29 @@ export class Publisher {
     return new Publisher(await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 }));
   }
 
-  /** Publishes `count` messages whose payload is "<prefix><i>"; returns their stream sequences. */
+  /**
+   * Publishes `count` messages whose payload is "<prefix><i>"; returns their stream sequences.
+   * Like a careful producer, it retries a publish that got no ack (NATS restarting) with the same
+   * Nats-Msg-Id, so a retry is never stored twice.
+   */
   async publishMany(subject: string, count: number, prefix = 'm', start = 0, type?: string): Promise<number[]> {
     const js = this.nc.jetstream();
     const seqs: number[] = [];
     const h = type ? headers() : undefined;
     if (type) h?.set('Jetgate-Type', type);
+    const run = Math.random().toString(36).slice(2);
     for (let i = start; i < start + count; i++) {
-      const ack = await js.publish(subject, new TextEncoder().encode(`${prefix}${i}`), h ? { headers: h } : undefined);
-      seqs.push(ack.seq);
+      const msgID = `${run}-${prefix}${i}`;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const ack = await js.publish(subject, new TextEncoder().encode(`${prefix}${i}`), { msgID, timeout: 2_000, ...(h ? { headers: h } : {}) });
+          seqs.push(ack.seq);
+          break;
+        } catch (e) {
+          if (attempt >= 30) throw e;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
     }
     return seqs;
   }
