@@ -8,7 +8,7 @@ import {
   CLIENT_BODIES, FrameError, bodyOf, decodeClient, encodeServer, joinFrames,
   type ClientMessage, type Format, type ServerMessage,
 } from '../../proto/codec.js';
-import { CloseCode, ErrorCode } from '../../proto/codes.js';
+import { CloseCode, ErrorCode, UnsubscribeCode } from '../../proto/codes.js';
 import type { ChannelResolver } from '../channels/grammar.js';
 import type { Config } from '../config/schema.js';
 import { ClientError } from '../errors.js';
@@ -111,6 +111,7 @@ export class Session implements SessionIo {
     const sub = this.deps.hub.join(ref, (ch) => new ClientSubscription(ch, this, this.deps.reader));
     this.subs.set(ref.channel, sub);
     const ch = sub.channel;
+    let replied = false;
     try {
       await ch.ready;
       const plan = await planSubscribe(ch, req, this.deps.streams, this.deps.reader);
@@ -118,12 +119,16 @@ export class Session implements SessionIo {
       this.reply(id, {
         subscribe: { channel: ref.channel, recovered: plan.recovered, position: { seq: ch.flushedSeq, epoch: this.deps.streams.epoch(ch.stream) } },
       });
+      replied = true;
       if (plan.from) await sub.replay(plan.from);
       else sub.goLive();
     } catch (e) {
-      const replying = sub.state === 'replaying';
+      if (sub.state === 'closed' || this.closed) return;
+      this.deps.log.warn({ client: this.id, channel: ref.channel, err: (e as Error).message }, 'subscribe failed');
+      if (replied) {
+        return this.unsubscribed(ref.channel, UnsubscribeCode.ReplayFailed, 'replay failed; subscribe again to resume', true);
+      }
       this.dropSub(ref.channel, sub);
-      if (!replying || this.closed) return;
       throw e instanceof ClientError ? e : new ClientError(ErrorCode.Unavailable, `subscribe failed: ${(e as Error).message}`, true);
     }
   }
