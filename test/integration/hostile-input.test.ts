@@ -1,19 +1,12 @@
 import t from 'tap';
-import { NatsServer } from '../helpers/nats-server.js';
-import { startGateway, testConfig } from '../helpers/gateway.js';
+import { fixture } from '../helpers/fixture.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { Publisher } from '../helpers/publisher.js';
 import { ErrorCode } from '../../proto/codes.js';
 
 t.test('malformed frames, unknown messages and bad channel names get coded errors; nothing crashes', async (t) => {
-  const nats = await NatsServer.start();
-  t.teardown(() => nats.destroy());
-  const gw = await startGateway(testConfig(nats.url, { websocket: { maxFrameBytes: 32 * 1024 } }));
-  t.teardown(() => gw.stop());
-  const url = `ws://127.0.0.1:${gw.port}/ws`;
+  const { url, pub, client } = await fixture(t, { websocket: { maxFrameBytes: 32 * 1024 } });
   // A well-behaved client on the same gateway keeps receiving throughout.
-  const good = await RawClient.connect(url);
-  t.teardown(() => good.close());
+  const good = await client();
   await good.request({ subscribe: { channel: 'test:room' } });
 
   const errorsOf = (c: RawClient) => c.received.filter((m) => m.error).map((m) => m.error!.code);
@@ -43,8 +36,7 @@ t.test('malformed frames, unknown messages and bad channel names get coded error
   t.equal((await bin.request({ unsubscribe: { channel: 'test:never' } })).error?.code, ErrorCode.NotSubscribed);
   t.equal((await bin.request({ subscribe: { channel: 'test:x', rewind: 5, latest: true } })).error?.code, ErrorCode.BadRequest, 'conflicting options');
 
-  const json = await RawClient.connect(url, 'json');
-  t.teardown(() => json.close());
+  const json = await client('json');
   json.sendRaw('{');
   json.sendRaw('[1,2,3]');
   json.sendRaw('{"subscribe": 5}');
@@ -54,7 +46,7 @@ t.test('malformed frames, unknown messages and bad channel names get coded error
   await json.until('6 errors', () => errorsOf(json).length >= 6);
   t.ok(errorsOf(json).every((c) => c === ErrorCode.BadRequest), 'all BadRequest');
 
-  const big = await RawClient.connect(url);
+  const big = await client();
   big.sendRaw(Buffer.alloc(64 * 1024, 1));
   await big.until('closed', () => big.closeCode !== undefined);
   // uWS refuses it before the gateway sees it: 1009 (message too big) or a dropped connection.
@@ -62,8 +54,6 @@ t.test('malformed frames, unknown messages and bad channel names get coded error
 
   await t.rejects(RawClient.open(url, 'proto', ['chat']), /400/, 'an upgrade without our subprotocol is refused');
 
-  const pub = await Publisher.connect(nats.url);
-  t.teardown(() => pub.close());
   const seqs = await pub.publishMany('test.room', 20);
   await good.until('20', () => good.pubsOf('test:room').length >= 20);
   t.same(good.pubsOf('test:room').map((p) => p.seq), seqs, 'the good client kept receiving in order');

@@ -1,23 +1,17 @@
 import t from 'tap';
-import { NatsServer } from '../helpers/nats-server.js';
-import { startGateway, testConfig } from '../helpers/gateway.js';
-import { RawClient } from '../helpers/raw-client.js';
-import { Publisher } from '../helpers/publisher.js';
+import { fixture } from '../helpers/fixture.js';
 import { LossyProxy } from '../helpers/lossy-proxy.js';
 import { sleep } from '../helpers/ports.js';
 
 t.test('the gateway loses NATS for a while: clients stay connected and get everything published meanwhile', async (t) => {
-  const nats = await NatsServer.start();
-  t.teardown(() => nats.destroy());
-  const proxy = await LossyProxy.start(nats.port);
-  t.teardown(() => proxy.close());
-  const gw = await startGateway(testConfig(proxy.url, { nats: { reconnectWaitMs: 100 } }));
-  t.teardown(() => gw.stop());
-  const c = await RawClient.connect(`ws://127.0.0.1:${gw.port}/ws`, 'json');
-  t.teardown(() => c.close());
+  let proxy!: LossyProxy;
+  const { pub, client } = await fixture(t, { nats: { reconnectWaitMs: 100 } }, async (nats) => {
+    proxy = await LossyProxy.start(nats.port);
+    t.teardown(() => proxy.close());
+    return proxy.url;
+  });
+  const c = await client('json');
   await c.request({ subscribe: { channel: 'test:room' } });
-  const pub = await Publisher.connect(nats.url);
-  t.teardown(() => pub.close());
 
   const before = await pub.publishMany('test.room', 10, 'a');
   await c.until('before', () => c.pubsOf('test:room').length >= 10);
@@ -32,24 +26,16 @@ t.test('the gateway loses NATS for a while: clients stay connected and get every
 });
 
 t.test('nats-server restarts (file storage): history intact, live flow resumes, resumes work', async (t) => {
-  const nats = await NatsServer.start();
-  t.teardown(() => nats.destroy());
-  const gw = await startGateway(testConfig(nats.url, { nats: { reconnectWaitMs: 100 } }));
-  t.teardown(() => gw.stop());
-  const url = `ws://127.0.0.1:${gw.port}/ws`;
-  const c = await RawClient.connect(url);
-  t.teardown(() => c.close());
+  const { nats, pub, client } = await fixture(t, { nats: { reconnectWaitMs: 100 } });
+  const c = await client();
   await c.request({ subscribe: { channel: 'test:room' } });
-  const pub = await Publisher.connect(nats.url);
-  t.teardown(() => pub.close());
   const before = await pub.publishMany('test.room', 50);
   await c.until('50', () => c.pubsOf('test:room').length >= 50);
   await nats.restart('SIGKILL');
   const after = await pub.publishMany('test.room', 50, 'n');
   await c.until('100', () => c.pubsOf('test:room').length >= 100, 20_000);
   t.same(c.pubsOf('test:room').map((p) => p.seq), [...before, ...after], 'live flow continues across the restart');
-  const late = await RawClient.connect(url);
-  t.teardown(() => late.close());
+  const late = await client();
   await late.request({ subscribe: { channel: 'test:room', since: { seq: 0, epoch: '' } } });
   await late.until('history', () => late.pubsOf('test:room').length >= 100);
   t.same(late.pubsOf('test:room').map((p) => p.seq), [...before, ...after], 'history survived the restart');

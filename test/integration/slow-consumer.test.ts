@@ -1,26 +1,17 @@
 import t from 'tap';
-import { NatsServer } from '../helpers/nats-server.js';
-import { startGateway, testConfig } from '../helpers/gateway.js';
-import { RawClient } from '../helpers/raw-client.js';
-import { Publisher, publishBurst } from '../helpers/publisher.js';
+import { fixture } from '../helpers/fixture.js';
+import { publishBurst } from '../helpers/publisher.js';
 import { CloseCode } from '../../proto/codes.js';
 import { waitFor } from '../helpers/ports.js';
 
 t.test('a client that does not read is closed at its buffer bound; others keep flowing; it resumes with every message', async (t) => {
-  const nats = await NatsServer.start();
-  t.teardown(() => nats.destroy());
-  const gw = await startGateway(testConfig(nats.url, { websocket: { maxBufferBytes: 512 * 1024, replayHighWaterBytes: 64 * 1024 } }));
-  t.teardown(() => gw.stop());
-  const url = `ws://127.0.0.1:${gw.port}/ws`;
-  const fast = [await RawClient.connect(url), await RawClient.connect(url, 'json')];
-  const slow = await RawClient.connect(url);
-  t.teardown(() => Promise.all([...fast, slow].map((c) => c.close())));
+  const { gw, pub, client } = await fixture(t, { websocket: { maxBufferBytes: 512 * 1024, replayHighWaterBytes: 64 * 1024 } });
+  const fast = [await client(), await client('json')];
+  const slow = await client();
   for (const c of [...fast, slow]) await c.request({ subscribe: { channel: 'test:room' } });
   const epoch = gw.streams.epoch('TEST');
   slow.pause();
 
-  const pub = await Publisher.connect(nats.url);
-  t.teardown(() => pub.close());
   const seqs = await publishBurst(pub, 'test.room', 20_000, 1024);
   // The gateway drops it on its side; the client reads again and finds the close frame after its data.
   await waitFor('the gateway to close the slow client', () => gw.server.connections === 2, 30_000);
@@ -35,8 +26,7 @@ t.test('a client that does not read is closed at its buffer bound; others keep f
   t.ok(got.length < seqs.length, `the slow client got ${got.length} before the close`);
   t.same(got.map((p) => p.seq), seqs.slice(0, got.length), 'what it got is a gap-free prefix');
 
-  const again = await RawClient.connect(url);
-  t.teardown(() => again.close());
+  const again = await client();
   const last = got.length ? got[got.length - 1]!.seq : 0;
   const r = await again.request({ subscribe: { channel: 'test:room', since: { seq: last, epoch } } });
   t.equal(r.subscribe?.recovered, true);

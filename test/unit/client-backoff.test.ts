@@ -64,7 +64,7 @@ t.test('reconnectAfter: which closes reconnect, after how long', async (t) => {
   t.equal(reconnectAfter(CloseCode.Shutdown, { reconnect: true, reconnectAfterMs: 3000 }, false), 3000, 'honours reconnectAfterMs');
   t.equal(reconnectAfter(CloseCode.Kicked, { reconnect: true, reconnectAfterMs: 500 }, false), 500, 'Disconnect.reconnect wins over the code');
   t.equal(reconnectAfter(CloseCode.Unauthorized, undefined, true), undefined, '4002 closes for good');
-  t.equal(reconnectAfter(CloseCode.FrameTooLarge, undefined, true), undefined, '4009 closes for good');
+  t.equal(reconnectAfter(1009, undefined, true), undefined, '1009 (frame too big) closes for good');
   t.equal(reconnectAfter(CloseCode.TooManyConnections, undefined, true), undefined, '4010 closes for good');
   t.equal(reconnectAfter(CloseCode.Normal, { reconnect: false }, true), undefined);
   t.equal(reconnectAfter(CloseCode.TokenExpired, undefined, true), 0, '4003 reconnects when a fresh token can be had');
