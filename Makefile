@@ -29,9 +29,12 @@ $(GEN): $(PROTO) node_modules/.installed
 
 gen: $(GEN) ## Generate TypeScript/JS code from proto/
 
-build: deps gen ## Compile everything into dist/
+build: deps gen ## Compile everything into dist/, and the browser bundle of the SDK
 	@echo "==> compiling TypeScript"
 	tsc -p .
+	@mkdir -p dist/proto/gen && cp $(GEN) dist/proto/gen/
+	@echo "==> bundling the client SDK for browsers (dist/browser/jetgate.min.js)"
+	esbuild client/index.ts --bundle --format=esm --platform=browser --target=es2020 --minify --sourcemap --log-level=warning --outfile=dist/browser/jetgate.min.js
 
 dev: build nats ## Run NATS (embedded, data in .data/) and the gateway; NATS_URL=… uses yours
 	@bash infra/scripts/dev.sh
@@ -45,8 +48,9 @@ test-unit: build ## Run the unit tests only
 test-integration: build nats ## Run the integration tests only
 	@bash test/run.sh dist/test/integration
 
-lint: deps gen ## Type-check (strict) without emitting
+lint: deps gen ## Type-check (strict); the SDK also without Node's types (browser guard)
 	tsc -p . --noEmit
+	tsc -p client
 
 clean: ## Remove build output (keeps .data/, the dev NATS store)
 	rm -rf dist proto/gen node_modules/.installed

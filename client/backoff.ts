@@ -19,8 +19,8 @@ export function backoffDelay(attempt: number, initialMs: number, maxMs: number, 
 }
 
 export class Backoff {
-  readonly initialMs: number;
-  readonly maxMs: number;
+  private readonly initialMs: number;
+  private readonly maxMs: number;
   private attempt = 0;
   private upSince: number | undefined;
 

@@ -34,7 +34,7 @@ export interface ConnectionEvents {
   failed(code: number, err: JetgateError): void;
 }
 
-/** Envelopes per WebSocket message: the codec's default decode limit on the gateway. */
+/** Most envelopes a client may batch into one WebSocket message (docs/protocol.md). */
 const MAX_BATCH = 100;
 
 const ignore = (): void => {};

@@ -107,9 +107,6 @@ export interface DisconnectInfo {
   reconnectInMs: number | undefined;
 }
 
-// The codec types its bytes fields loosely (a mapped Uint8Array); at run time they are Uint8Array.
-const bytes = (b: unknown): Uint8Array | undefined => (b instanceof Uint8Array ? b : undefined);
-
 export function toPosition(p: WirePosition | null | undefined): Position {
   return { seq: p?.seq ?? 0, epoch: p?.epoch ?? '' };
 }
@@ -123,8 +120,7 @@ export function toPublication(p: WirePublication): Publication {
     subject: p.subject ?? '',
     headers: (p.headers as Record<string, string> | null | undefined) ?? {},
   };
-  const data = bytes(p.data);
-  if (data) pub.data = data;
+  if (p.data) pub.data = p.data;
   if (p.json !== undefined) pub.json = p.json;
   return pub;
 }
@@ -147,8 +143,7 @@ export function toPublishResult(r: Body<'publish'>): PublishResult {
 
 export function toRpcResult(r: Body<'rpc'>): RpcResult {
   const out: RpcResult = { type: r.type ?? '' };
-  const data = bytes(r.data);
-  if (data) out.data = data;
+  if (r.data) out.data = r.data;
   if (r.json !== undefined) out.json = r.json;
   return out;
 }

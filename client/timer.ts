@@ -6,10 +6,6 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
 export class Timer {
   private handle: ReturnType<typeof setTimeout> | undefined;
 
-  get active(): boolean {
-    return this.handle !== undefined;
-  }
-
   /** Runs `fn` after `ms` (clamped to setTimeout's range), replacing any pending run. */
   start(ms: number, fn: () => void): void {
     this.stop();

@@ -202,8 +202,12 @@ function toCanonical(v: unknown, key: string): unknown {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(v)) {
       const e = (v as Record<string, unknown>)[k];
+      if (JSON_FIELDS.has(k)) {
+        if (e !== undefined) out[k] = e; // null is a JSON value like any other here
+        continue;
+      }
       if (e === undefined || e === null) continue;
-      out[k] = JSON_FIELDS.has(k) ? e : toCanonical(e, k);
+      out[k] = toCanonical(e, k);
     }
     return out;
   }

@@ -89,17 +89,28 @@ export class WsServer implements Fanout {
     });
   }
 
-  listen(): Promise<number> {
-    const { host, port } = this.config.websocket;
-    return new Promise((resolve, reject) => {
-      this.app.listen(host, port, (token) => {
-        if (!token) return reject(new JetgateError('LISTEN_FAILED', `cannot listen on ${host}:${port} (in use?)`));
+  /**
+   * Listens, retrying while the port is busy for up to `listenRetrySec`: uWebSockets.js 20.30 binds
+   * without SO_REUSEADDR, so after a crash the connections the old process left in TIME_WAIT keep
+   * the port for up to a minute.
+   */
+  async listen(): Promise<number> {
+    const { host, port, listenRetrySec } = this.config.websocket;
+    const deadline = Date.now() + listenRetrySec * 1000;
+    for (let attempt = 0; ; attempt++) {
+      const token = await new Promise<ListenSocket | false>((resolve) => this.app.listen(host, port, resolve));
+      if (token) {
         this.listenSocket = token;
         this.port = uWS.us_socket_local_port(token);
         this.sweep = setInterval(() => this.housekeeping(), SWEEP_MS);
-        resolve(this.port);
-      });
-    });
+        return this.port;
+      }
+      if (Date.now() >= deadline) {
+        throw new JetgateError('LISTEN_FAILED', `cannot listen on ${host}:${port}: the port is in use (retried for ${listenRetrySec} s)`);
+      }
+      if (attempt === 0) this.log.warn({ host, port, retrySec: listenRetrySec }, 'port busy (a previous process\'s connections in TIME_WAIT, or another server); retrying');
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
 
   get connections(): number {

@@ -80,3 +80,22 @@ t.test('a bad configuration stops the start with the key named', async (t) => {
   t.equal(r.code, 1);
   t.match(r.out, /invalid configuration: websocket\.port: must be integer/);
 });
+
+t.test('a busy port is retried at start-up, then taken when it frees up', async (t) => {
+  const nats = await NatsServer.start();
+  t.teardown(() => nats.destroy());
+  const { createServer } = await import('node:net');
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  const port = (blocker.address() as { port: number }).port;
+  const starting = startGateway(testConfig(nats.url, { websocket: { port, listenRetrySec: 20 } }));
+  await new Promise((r) => setTimeout(r, 1_000));
+  blocker.close();
+  const gw = await starting;
+  t.equal(gw.port, port, 'listening on the port once it was free');
+  await gw.stop();
+  const again = createServer();
+  await new Promise<void>((r) => again.listen(port, '127.0.0.1', () => r()));
+  t.teardown(() => again.close());
+  await t.rejects(startGateway(testConfig(nats.url, { websocket: { port, listenRetrySec: 1 } })), { code: 'LISTEN_FAILED', message: /in use \(retried for 1 s\)/ });
+});
