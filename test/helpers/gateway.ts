@@ -33,15 +33,16 @@ const CLI = fileURLToPath(new URL('../../gateway/cli.js', import.meta.url));
 
 /** The gateway in a child process (`jetgate serve`), for kill -9 tests. */
 export class GatewayProcess {
-  private stderr = '';
+  private log = ''; // stdout and stderr, interleaved
   private constructor(private readonly proc: ChildProcess, readonly port: number) {}
 
   get url(): string {
     return `ws://127.0.0.1:${this.port}/ws`;
   }
 
+  /** Everything the process printed (logs on stdout, messages on stderr). */
   get output(): string {
-    return this.stderr;
+    return this.log;
   }
 
   static async start(config: Config): Promise<GatewayProcess> {
@@ -67,8 +68,11 @@ export class GatewayProcess {
       });
     });
     const gp = new GatewayProcess(proc, port);
-    gp.stderr = out;
-    proc.stderr?.on('data', (d: Buffer) => (gp.stderr += d.toString()));
+    gp.log = out;
+    proc.stdout?.removeAllListeners('data');
+    proc.stderr?.removeAllListeners('data');
+    proc.stdout?.on('data', (d: Buffer) => (gp.log += d.toString()));
+    proc.stderr?.on('data', (d: Buffer) => (gp.log += d.toString()));
     return gp;
   }
 

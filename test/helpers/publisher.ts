@@ -42,15 +42,21 @@ export class Publisher {
 
 export const text = (d: Uint8Array | null | undefined): string => new TextDecoder().decode(d ?? new Uint8Array());
 
-/** Publishes fast (acks awaited in windows): `count` payloads of `size` bytes starting with "<i>:". */
-export async function publishBurst(p: Publisher, subject: string, count: number, size: number): Promise<number[]> {
+/**
+ * Publishes `count` payloads of `size` bytes starting with "<i>:", acks awaited in windows of 100,
+ * at most `perSecond` messages a second.
+ */
+export async function publishBurst(p: Publisher, subject: string, count: number, size: number, perSecond = Infinity): Promise<number[]> {
   const js = p.nc.jetstream();
   const seqs: number[] = [];
   const pad = 'x'.repeat(size);
-  for (let i = 0; i < count; i += 500) {
+  const started = Date.now();
+  for (let i = 0; i < count; i += 100) {
     const acks = [];
-    for (let j = i; j < Math.min(count, i + 500); j++) acks.push(js.publish(subject, new TextEncoder().encode(`${j}:${pad}`.slice(0, Math.max(size, String(j).length + 1)))));
+    for (let j = i; j < Math.min(count, i + 100); j++) acks.push(js.publish(subject, new TextEncoder().encode(`${j}:${pad}`.slice(0, Math.max(size, String(j).length + 1)))));
     for (const a of await Promise.all(acks)) seqs.push(a.seq);
+    const due = started + ((i + 100) / perSecond) * 1000;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
   }
   return seqs;
 }
