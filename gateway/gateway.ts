@@ -5,6 +5,7 @@
 import type { Format } from '../proto/codec.js';
 import { ChannelResolver } from './channels/grammar.js';
 import type { Config } from './config/schema.js';
+import { historyHandler } from './history/query.js';
 import { HistoryReader } from './history/reader.js';
 import { Hub } from './hub/hub.js';
 import { createLogger, type Logger } from './log.js';
@@ -12,6 +13,7 @@ import { connectNats, type Nats } from './nats/connection.js';
 import { Streams } from './nats/streams.js';
 import { Transcoder } from './schemas/transcoder.js';
 import type { Conn } from './session/conn.js';
+import type { RequestHandlers } from './session/request.js';
 import { Session, type SessionDeps } from './session/session.js';
 import { WsServer } from './transport/server.js';
 import { checkNative } from './transport/uws.js';
@@ -48,7 +50,8 @@ export class Gateway {
         openSession: (conn: Conn, format: Format) => new Session(conn, format, deps as SessionDeps),
       });
       hub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, lingerMs: LINGER_MS });
-      deps = { config, resolver, hub, streams, reader, log };
+      const handlers: RequestHandlers = { history: historyHandler({ resolver, streams, reader, transcoder }) };
+      deps = { config, resolver, hub, streams, reader, log, handlers };
       await server.listen();
       log.info({ port: server.port, path: config.websocket.path }, 'gateway listening');
       return new Gateway(config, log, nats, streams, hub, server);

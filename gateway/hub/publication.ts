@@ -39,7 +39,8 @@ export class Pub {
     return (this.json ??= encodeServer('json', { pub: this.message(true) }));
   }
 
-  private message(asJson: boolean): Publication {
+  /** The publication as a protocol message (JSON subprotocol: payload transcoded where possible). */
+  message(asJson: boolean): Publication {
     const { seq, data, type, time, headers } = this.rec;
     const pub: Publication = { channel: this.channel, seq, time };
     if (type) pub.type = type;

@@ -17,7 +17,9 @@ import type { Hub } from '../hub/hub.js';
 import type { Pub } from '../hub/publication.js';
 import type { Logger } from '../log.js';
 import type { Streams } from '../nats/streams.js';
+import { ANONYMOUS, authorize, type Identity } from '../auth/identity.js';
 import type { Conn } from './conn.js';
+import type { HandledBody, RequestHandlers, Requester } from './request.js';
 import type { SessionIo } from './session-io.js';
 import { checkSubscribeOptions, planSubscribe } from './subscribe-plan.js';
 import { ClientSubscription } from './subscription.js';
@@ -29,12 +31,14 @@ export interface SessionDeps {
   streams: Streams;
   reader: HistoryReader;
   log: Logger;
+  handlers: RequestHandlers;
 }
 
 type State = 'handshake' | 'connected' | 'closed';
 
-export class Session implements SessionIo {
+export class Session implements SessionIo, Requester {
   readonly id = randomUUID();
+  identity: Identity = ANONYMOUS;
   private state: State = 'handshake';
   private readonly subs = new Map<string, ClientSubscription>();
   private readonly openedAt = Date.now();
@@ -86,11 +90,18 @@ export class Session implements SessionIo {
           this.awaitingPong = false;
           return;
         default:
-          return this.error(id, new ClientError(ErrorCode.UnknownMessage, `"${body}" is not supported by this gateway`));
+          return this.handle(id, body, msg);
       }
     } catch (e) {
       this.fail(id, e);
     }
+  }
+
+  /** Requests served by feature modules (publish, rpc, presence, history, refresh). */
+  private handle(id: number, body: string, msg: ClientMessage): void {
+    const handler = this.deps.handlers[body as HandledBody] as ((from: Requester, req: unknown) => Promise<ServerMessage>) | undefined;
+    if (!handler) return this.error(id, new ClientError(ErrorCode.UnknownMessage, `"${body}" is not supported by this gateway`));
+    handler(this, msg[body as HandledBody]).then((reply) => this.reply(id, reply), (e: unknown) => this.fail(id, e));
   }
 
   private onConnect(id: number): void {
@@ -103,7 +114,7 @@ export class Session implements SessionIo {
   private async onSubscribe(id: number, req: NonNullable<ClientMessage['subscribe']>): Promise<void> {
     const ref = this.deps.resolver.resolve(req.channel);
     checkSubscribeOptions(req);
-    if (!ref.namespace.anonymous) throw new ClientError(ErrorCode.PermissionDenied, `namespace "${ref.namespace.name}" requires a token`);
+    authorize(this.identity, ref.namespace, 'subscribe', ref.channel);
     if (this.subs.has(ref.channel)) throw new ClientError(ErrorCode.AlreadySubscribed, `already subscribed to ${ref.channel}`);
     if (this.subs.size >= this.ws.maxSubscriptions) {
       throw new ClientError(ErrorCode.TooManySubscriptions, `at most ${this.ws.maxSubscriptions} subscriptions per connection`);
