@@ -8,11 +8,6 @@ import { ChannelResolver } from './channels/grammar.js';
 import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { JetgateError, ClientError } from './errors.js';
-import { Gateway } from './gateway.js';
-import { createLogger } from './log.js';
-import { connect, headers } from 'nats';
-import { TYPE_HEADER } from './history/reader.js';
-import { tail } from '../client/node/tail.js';
 
 const USAGE = `Usage:
   jetgate serve   [--config FILE] [--port N] [--nats URL]
@@ -38,6 +33,8 @@ function load(values: { config?: string; port?: string; nats?: string }): Config
 async function serve(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, port: { type: 'string' }, nats: { type: 'string' } } });
   const config = load(values);
+  // Each command loads only what it uses: a CLI that answers fast.
+  const [{ Gateway }, { createLogger }] = await Promise.all([import('./gateway.js'), import('./log.js')]);
   const log = createLogger(config.logLevel, config.nodeId);
   const gw = await Gateway.start(config, log);
   const host = config.websocket.host === '0.0.0.0' ? '127.0.0.1' : config.websocket.host;
@@ -64,6 +61,7 @@ async function publish(argv: string[]): Promise<void> {
   const config = load(values);
   const ref = new ChannelResolver(config).resolve(channel);
   if (ref.wildcard) throw new ConfigError('publish needs a channel without wildcards');
+  const [{ connect, headers }, { TYPE_HEADER }] = await Promise.all([import('nats'), import('./history/reader.js')]);
   const nc = await connect({ servers: config.nats.servers, user: config.nats.user, pass: config.nats.pass, token: config.nats.token });
   try {
     const h = headers();
@@ -79,7 +77,7 @@ async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   switch (command) {
     case 'serve': return serve(rest);
-    case 'tail': return tail(rest);
+    case 'tail': return (await import('../client/node/tail.js')).tail(rest);
     case 'publish': return publish(rest);
     case undefined:
     case '-h':
