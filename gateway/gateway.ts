@@ -5,7 +5,7 @@
 import type { Format } from '../proto/codec.js';
 import { ChannelResolver } from './channels/grammar.js';
 import type { Config } from './config/schema.js';
-import { historyHandler } from './history/query.js';
+import { historyHandler } from './requests/history.js';
 import { HistoryReader } from './history/reader.js';
 import { Hub } from './hub/hub.js';
 import { createLogger, type Logger } from './log.js';

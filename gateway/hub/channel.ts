@@ -7,13 +7,13 @@
 import type { Format } from '../../proto/codec.js';
 import { joinFrames } from '../../proto/codec.js';
 import type { ChannelRef } from '../channels/grammar.js';
-import type { HeaderPicker, HistoryReader } from '../history/reader.js';
+import type { HeaderPicker, HistoryReader, PubRecord } from '../history/reader.js';
 import { TYPE_HEADER } from '../history/reader.js';
 import type { Logger } from '../log.js';
 import type { Msg, NatsConnection, Subscription } from '../nats/connection.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 import { GapDetector } from './gap.js';
-import { Pub, type PubRecord } from './publication.js';
+import { Pub } from './publication.js';
 import { RecentWindow } from './window.js';
 
 /** Where frames go: uWS topics in the gateway. */
