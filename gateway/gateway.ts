@@ -49,7 +49,7 @@ export class Gateway {
       const server = new WsServer(config, log, {
         openSession: (conn: Conn, format: Format) => new Session(conn, format, deps as SessionDeps),
       });
-      hub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, lingerMs: LINGER_MS });
+      hub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, lingerMs: LINGER_MS, tailCheckSec: config.tailCheckSec });
       const handlers: RequestHandlers = { history: historyHandler({ resolver, streams, reader, transcoder }) };
       deps = { config, resolver, hub, streams, reader, log, handlers };
       await server.listen();

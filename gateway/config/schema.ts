@@ -64,6 +64,7 @@ export const NamespaceSchema = Type.Object({
 export const ConfigSchema = Type.Object({
   nodeId: Type.Optional(Str('gateway node id (default: hostname-pid)')),
   livePrefix: Str('prefix of the core NATS subjects streams republish to', '_jg.live'),
+  tailCheckSec: Int('seconds of quiet after which a channel checks JetStream for a last message lost on the live path (0: never)', 10, 0, 3600),
   nats: NatsSchema,
   websocket: WebSocketSchema,
   schemas: Type.Array(Type.String(), { description: '.proto files whose message types JSON clients get transcoded', default: [] }),
