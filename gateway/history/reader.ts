@@ -5,9 +5,10 @@
 import { AckPolicy, DeliverPolicy, nanos, type ConsumerConfig } from 'nats';
 import type { Nats, MsgHdrs, JsMsg } from '../nats/connection.js';
 import type { PubRecord } from '../hub/publication.js';
+import { Header } from '../../proto/headers.js';
 
 /** Header a producer sets to name the protobuf message type of its payload. */
-export const TYPE_HEADER = 'Jetgate-Type';
+export const TYPE_HEADER = Header.Type;
 
 export type StartAt = { seq: number } | { time: number } | { lastPerSubject: true };
 
