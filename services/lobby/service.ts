@@ -70,6 +70,7 @@ export class LobbyService {
       );
     });
     svc.service = service;
+    await nc.flush(); // the server has our subscriptions: callers find us once start() resolves
     return svc;
   }
 
