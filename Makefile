@@ -45,12 +45,17 @@ build: deps gen ## Compile everything into dist/, and the browser bundle of the 
 	@mkdir -p dist/proto/gen && cp $(GEN) $(EXAMPLES_GEN) dist/proto/gen/
 	@echo "==> bundling the client SDK for browsers (dist/browser/jetgate.min.js)"
 	esbuild client/index.ts --bundle --format=esm --platform=browser --target=es2020 --minify --sourcemap --log-level=warning --outfile=dist/browser/jetgate.min.js
+	@echo "==> bundling the demo pages (dist/demo-web)"
+	node infra/scripts/bundle-demo.mjs
 
-dev: build nats ## Run NATS (embedded, data in .data/) and the gateway; NATS_URL=… uses yours
+chromium: ## Install Chromium from Debian's packages when missing (browser tests)
+	@bash infra/scripts/ensure-chromium.sh
+
+dev: build nats ## Run NATS (data in .data/), the gateway, the example services and the demo pages; NATS_URL=… uses yours
 	@bash infra/scripts/dev.sh
 
-test: build nats ## Run the whole test suite (unit and integration, real nats-server)
-	@bash test/run.sh dist/test/unit dist/test/integration
+test: build nats chromium ## Run the whole test suite (unit, integration, browser; real nats-server and Chromium)
+	@bash test/run.sh dist/test/unit dist/test/integration dist/test/browser
 
 test-unit: build ## Run the unit tests only
 	@bash test/run.sh dist/test/unit
@@ -61,6 +66,7 @@ test-integration: build nats ## Run the integration tests only
 lint: deps gen ## Type-check (strict); the SDK also without Node's types (browser guard)
 	tsc -p . --noEmit
 	tsc -p client
+	tsc -p demo/web
 
 clean: ## Remove build output (keeps .data/, the dev NATS store)
 	rm -rf dist proto/gen node_modules/.installed
