@@ -36,17 +36,17 @@ else
 fi
 
 echo "==> starting the gateway (config: $config)"
-node dist/gateway/cli.js serve --config "$config" 2>&1 | sed -u 's/^/[gateway] /' &
+node dist/gateway/cli.js serve --config "$config" &
 pids+=($!)
 wait_port 127.0.0.1 "${JETGATE_WEBSOCKET_PORT:-8080}" gateway
 
 echo "==> starting the example services (metrics, lobby) and the demo pages"
-node dist/services/metrics/main.js 2>&1 | sed -u 's/^/[metrics] /' &
+node dist/services/metrics/main.js &
 pids+=($!)
-node dist/services/lobby/main.js 2>&1 | sed -u 's/^/[lobby]   /' &
+node dist/services/lobby/main.js &
 pids+=($!)
 demo_port=${DEMO_PORT:-8090}
-node dist/demo/server.js --port "$demo_port" --gateway "ws://127.0.0.1:${JETGATE_WEBSOCKET_PORT:-8080}/ws" 2>&1 | sed -u 's/^/[demo]    /' &
+node dist/demo/server.js --port "$demo_port" --gateway "ws://127.0.0.1:${JETGATE_WEBSOCKET_PORT:-8080}/ws" &
 pids+=($!)
 wait_port 127.0.0.1 "$demo_port" "demo pages"
 cat <<MSG
