@@ -5,6 +5,7 @@
  */
 import { context as otelContext, propagation, type Context } from '@opentelemetry/api';
 import { headers as natsHeaders, type JetStreamClient, type MsgHdrs, type NatsConnection } from 'nats';
+import '../proto/numbers.js';
 import { Header, isReservedHeader } from '../proto/headers.js';
 
 import { typeName, type MessageType } from './types.js';

@@ -1,4 +1,5 @@
 /** What both demo pages share: the gateway client and the connection-state indicator. */
+import '../../proto/numbers.js';
 import { JetgateClient, type ClientState } from '../../client/index.js';
 
 export interface DemoConfig {

@@ -4,6 +4,7 @@
  * service instances can run side by side.
  */
 import type { KV, NatsConnection } from 'nats';
+import '../../proto/numbers.js';
 import { lobby as pb } from '../../proto/gen/examples.js';
 import type { Lobby, Player } from './rules.js';
 
