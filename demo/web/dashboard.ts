@@ -188,6 +188,10 @@ async function main(): Promise<void> {
     for (const [k, c] of Object.entries(saved.charts)) {
       if (k === 'rps') rpsChart.restore(c);
       else if (k === 'latency') latChart.restore(c);
+      else if (k.startsWith('host:')) {
+        const [, host = '', region = ''] = k.split(':');
+        card(host, region).spark.restore(c);
+      }
     }
     for (const a of saved.alerts) alerts.set(a.id ?? '', a);
     renderAlerts();
@@ -197,7 +201,9 @@ async function main(): Promise<void> {
     const positions: Record<string, Position> = {};
     if (samples.position) positions['metrics:hosts/*'] = samples.position;
     if (alertSub.position) positions['metrics:alerts'] = alertSub.position;
-    const data: Saved = { savedAt: Date.now(), positions, charts: { rps: rpsChart.dump(), latency: latChart.dump() }, alerts: [...alerts.values()].slice(-50) };
+    const charts: Saved['charts'] = { rps: rpsChart.dump(), latency: latChart.dump() };
+    for (const [host, c] of hosts) charts[`host:${host}:${latest.get(host)?.region ?? ''}`] = c.spark.dump();
+    const data: Saved = { savedAt: Date.now(), positions, charts, alerts: [...alerts.values()].slice(-50) };
     sessionStorage.setItem(SAVE_KEY, JSON.stringify(data));
   };
   window.addEventListener('pagehide', save);
