@@ -8,6 +8,8 @@ import type { Config } from './config/schema.js';
 import { historyHandler } from './requests/history.js';
 import { HistoryReader } from './history/reader.js';
 import { Hub } from './hub/hub.js';
+import { publishHandler } from './publish/handler.js';
+import { rpcHandler } from './rpc/handler.js';
 import { createLogger, type Logger } from './log.js';
 import { connectNats, type Nats } from './nats/connection.js';
 import { Streams } from './nats/streams.js';
@@ -50,7 +52,11 @@ export class Gateway {
         openSession: (conn: Conn, format: Format) => new Session(conn, format, deps as SessionDeps),
       });
       hub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, lingerMs: LINGER_MS, tailCheckSec: config.tailCheckSec });
-      const handlers: RequestHandlers = { history: historyHandler({ resolver, streams, reader, transcoder }) };
+      const handlers: RequestHandlers = {
+        history: historyHandler({ resolver, streams, reader, transcoder }),
+        publish: publishHandler({ config, resolver, transcoder, nats }),
+        rpc: rpcHandler({ config, transcoder, nats }),
+      };
       deps = { config, resolver, hub, streams, reader, log, handlers };
       await server.listen();
       log.info({ port: server.port, path: config.websocket.path }, 'gateway listening');

@@ -15,9 +15,10 @@ export interface PubRecord {
   time: number;
   headers: Record<string, string> | undefined;
 }
+import { Header } from '../../proto/headers.js';
 
 /** Header a producer sets to name the protobuf message type of its payload. */
-export const TYPE_HEADER = 'Jetgate-Type';
+export const TYPE_HEADER = Header.Type;
 
 export type StartAt = { seq: number } | { time: number } | { lastPerSubject: true };
 
