@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
+import { track } from './children.js';
 
 export class NatsServer {
   private proc: ChildProcess | undefined;
@@ -24,9 +25,9 @@ export class NatsServer {
   /** Starts the process (again, on the same port and store). */
   async run(): Promise<void> {
     this.log = '';
-    const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...this.extraArgs], {
+    const proc = track(spawn('nats-server', ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    }));
     this.proc = proc;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`nats-server did not start:\n${this.log}`)), 15_000);
