@@ -11,10 +11,11 @@ import { createLogger } from '../../gateway/log.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-/** A test configuration: stream TEST on test.>, namespace "test" (anonymous), port 0. */
+/** A test configuration: stream TEST on test.>, namespace "test" (anonymous), port 0, one worker. */
 export function testConfig(natsUrl: string, extra: Record<string, unknown> = {}): Config {
   const base = {
     logLevel: process.env.JETGATE_TEST_LOG ?? 'warn',
+    workers: 1,
     nats: { servers: [natsUrl] },
     websocket: { host: '127.0.0.1', port: 0 },
     streams: [{ name: 'TEST', subjects: ['test.>'] }],
