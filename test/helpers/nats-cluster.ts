@@ -54,15 +54,18 @@ export class NatsCluster {
     return n;
   }
 
-  /** Waits until every running node sees the JetStream meta leader and all its peers as current. */
+  /** Waits until every running node agrees on a JetStream meta leader that sees the others as current. */
   async waitForQuorum(timeoutMs = 30_000): Promise<void> {
+    type Meta = { leader?: string; replicas?: Array<{ name: string; current: boolean }> };
+    const running = () => this.nodes.filter((x) => x.server.running);
     await waitFor('the JetStream cluster to form', async () => {
-      for (const n of this.nodes.filter((x) => x.server.running)) {
-        const jsz = await fetch(`http://127.0.0.1:${n.httpPort}/jsz`).then((r) => r.json() as Promise<{ meta_cluster?: { leader?: string; replicas?: Array<{ current: boolean }> } }>).catch(() => undefined);
-        const meta = jsz?.meta_cluster;
-        if (!meta?.leader || (meta.replicas ?? []).length < this.nodes.length - 1) return false;
-      }
-      return true;
+      const metas = await Promise.all(running().map((n) => fetch(`http://127.0.0.1:${n.httpPort}/jsz`)
+        .then((r) => r.json() as Promise<{ meta_cluster?: Meta }>).then((j) => ({ node: n.name, meta: j.meta_cluster }), () => ({ node: n.name, meta: undefined }))));
+      const leaders = new Set(metas.map((m) => m.meta?.leader));
+      const leader = [...leaders][0];
+      if (leaders.size !== 1 || !leader) return false;
+      const fromLeader = metas.find((m) => m.node === leader)?.meta;
+      return !!fromLeader && (fromLeader.replicas ?? []).filter((r) => r.current).length >= metas.length - 1;
     }, timeoutMs, 200);
   }
 

@@ -4,7 +4,7 @@ import { connect, headers, type NatsConnection } from 'nats';
 export class Publisher {
   private constructor(readonly nc: NatsConnection) {}
 
-  static async connect(url: string): Promise<Publisher> {
+  static async connect(url: string | string[]): Promise<Publisher> {
     return new Publisher(await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 }));
   }
 
