@@ -8,7 +8,7 @@ PROTO := proto/jetgate/v1/protocol.proto
 EXAMPLES_GEN := proto/gen/examples.js proto/gen/examples.d.ts
 EXAMPLES := $(wildcard proto/examples/*.proto)
 
-.PHONY: help deps nats chromium gen build dev test test-unit test-integration lint clean
+.PHONY: help deps nats chromium gen build dev test test-unit test-integration test-chaos lint clean
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -62,6 +62,9 @@ test-unit: build ## Run the unit tests only
 
 test-integration: build nats ## Run the integration tests only
 	@bash test/run.sh dist/test/integration
+
+test-chaos: build nats ## Chaos test: 3-node NATS cluster, 2 gateways, 60 clients, kills (a few minutes; CI runs it too)
+	@bash test/run.sh dist/test/chaos
 
 lint: deps gen ## Type-check (strict); the SDK also without Node's types (browser guard)
 	tsc -p . --noEmit

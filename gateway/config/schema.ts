@@ -35,6 +35,10 @@ export const WebSocketSchema = Type.Object({
   allowJsFallback: Bool("start even when uWebSockets.js runs its slow JavaScript fallback (warns loudly)", false),
 }, { additionalProperties: false, default: {} });
 
+export const ShutdownSchema = Type.Object({
+  drainWindowMs: Int('on SIGTERM/SIGINT, connections are told to reconnect elsewhere, spread over this window; the process exits within it', 10_000, 500, 600_000),
+}, { additionalProperties: false, default: {} });
+
 export const StreamSchema = Type.Object({
   name: Type.String({ description: 'stream name', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
   subjects: Type.Array(Type.String(), { description: 'subjects the stream stores', minItems: 1 }),
@@ -71,8 +75,10 @@ export const ConfigSchema = Type.Object({
   nodeId: Type.Optional(Str('gateway node id (default: hostname-pid)')),
   livePrefix: Str('prefix of the core NATS subjects streams republish to', '_jg.live'),
   tailCheckSec: Int('seconds of quiet after which a channel checks JetStream for a last message lost on the live path (0: never)', 10, 0, 3600),
+  workers: Int('gateway processes sharing the WebSocket port, each with its own NATS connection (0: one per CPU core)', 0, 0, 256),
   nats: NatsSchema,
   websocket: WebSocketSchema,
+  shutdown: ShutdownSchema,
   schemas: Type.Array(Type.String(), { description: '.proto files whose message types JSON clients get transcoded', default: [] }),
   streams: Type.Array(StreamSchema, { default: [] }),
   namespaces: Type.Array(NamespaceSchema, { default: [] }),

@@ -12,17 +12,20 @@ import { track } from './children.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-/** A test configuration: stream TEST on test.>, namespace "test" (anonymous), port 0. */
+/** A test configuration: stream TEST on test.>, namespace "test" (anonymous), port 0, one worker, a 1 s drain. */
 export function testConfig(natsUrl: string, extra: Record<string, unknown> = {}): Config {
   const base = {
     logLevel: process.env.JETGATE_TEST_LOG ?? 'warn',
+    workers: 1,
+    // Short, so that stopping a gateway process with clients still connected does not slow tests.
+    shutdown: { drainWindowMs: 1_000 },
     nats: { servers: [natsUrl] },
     websocket: { host: '127.0.0.1', port: 0 },
     streams: [{ name: 'TEST', subjects: ['test.>'] }],
     namespaces: [{ name: 'test', stream: 'TEST', anonymous: true, window: 100 }],
   };
   const merged: Record<string, unknown> = { ...base, ...extra };
-  for (const k of ['nats', 'websocket'] as const) merged[k] = { ...base[k], ...((extra[k] as object | undefined) ?? {}) };
+  for (const k of ['nats', 'websocket', 'shutdown'] as const) merged[k] = { ...base[k], ...((extra[k] as object | undefined) ?? {}) };
   return validateConfig(merged);
 }
 
@@ -32,13 +35,25 @@ export async function startGateway(config: Config): Promise<Gateway> {
 
 const CLI = fileURLToPath(new URL('../../gateway/cli.js', import.meta.url));
 
-/** The gateway in a child process (`jetgate serve`), for kill -9 tests. */
+/** The gateway in a child process (`jetgate serve`), for kill -9 and signal tests. */
 export class GatewayProcess {
   private log = ''; // stdout and stderr, interleaved
-  private constructor(private readonly proc: ChildProcess, readonly port: number) {}
+  /** Resolves when the process has exited. */
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(private readonly proc: ChildProcess, readonly port: number) {
+    this.exit = new Promise((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) resolve({ code: proc.exitCode, signal: proc.signalCode });
+      else proc.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+  }
 
   get url(): string {
     return `ws://127.0.0.1:${this.port}/ws`;
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid;
   }
 
   /** Everything the process printed (logs on stdout, messages on stderr). */
@@ -46,14 +61,20 @@ export class GatewayProcess {
     return this.log;
   }
 
-  static async start(config: Config): Promise<GatewayProcess> {
+  /** The process's JSON log lines with this message. */
+  logs(msg: string): Array<Record<string, unknown>> {
+    return this.log.split('\n').filter((l) => l.startsWith('{') && l.includes(msg)).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg);
+  }
+
+  /** Starts `jetgate serve` with this configuration (and extra command-line arguments). */
+  static async start(config: Config, args: string[] = []): Promise<GatewayProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'jetgate-gw-'));
     const file = join(dir, 'jetgate.json');
     writeFileSync(file, JSON.stringify({ ...config, nodeId: undefined }));
-    const proc = track(spawn(process.execPath, [CLI, 'serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const proc = track(spawn(process.execPath, [CLI, 'serve', '--config', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 15_000);
+      const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 30_000);
       proc.stderr?.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /ws:\/\/[^:]+:(\d+)\//.exec(out);
@@ -78,11 +99,8 @@ export class GatewayProcess {
   }
 
   /** Sends a signal and waits for the exit; resolves with the exit code (null when killed). */
-  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return Promise.resolve(this.proc.exitCode);
-    return new Promise((resolve) => {
-      this.proc.once('exit', (code) => resolve(code));
-      this.proc.kill(signal);
-    });
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
+    return (await this.exit).code;
   }
 }
