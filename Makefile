@@ -54,8 +54,8 @@ chromium: ## Install Chromium from Debian's packages when missing (browser tests
 dev: build nats ## Run NATS (data in .data/), the gateway, the example services and the demo pages; NATS_URL=… uses yours
 	@bash infra/scripts/dev.sh
 
-test: build nats chromium ## Run the whole test suite (unit, integration, browser; real nats-server and Chromium)
-	@bash test/run.sh dist/test/unit dist/test/integration dist/test/browser
+test: build nats chromium ## Run the whole test suite (unit, integration, browser, chaos; real nats-server and Chromium)
+	@bash test/run.sh dist/test/unit dist/test/integration dist/test/browser dist/test/chaos
 
 test-unit: build ## Run the unit tests only
 	@bash test/run.sh dist/test/unit
@@ -63,7 +63,7 @@ test-unit: build ## Run the unit tests only
 test-integration: build nats ## Run the integration tests only
 	@bash test/run.sh dist/test/integration
 
-test-chaos: build nats ## Chaos test: 3-node NATS cluster, 2 gateways, 60 clients, kills (a few minutes; CI runs it too)
+test-chaos: build nats ## Only the chaos test: 3-node NATS cluster, 2 gateways, 60 clients, kills (a few minutes)
 	@bash test/run.sh dist/test/chaos
 
 lint: deps gen ## Type-check (strict); the SDK also without Node's types (browser guard)
