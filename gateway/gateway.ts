@@ -3,6 +3,7 @@
  * Data flows one way: NATS -> channels (hub) -> frames -> uWS topics / sockets.
  */
 import type { Format } from '../proto/codec.js';
+import { JwtVerifier } from './auth/verifier.js';
 import { ChannelResolver } from './channels/grammar.js';
 import type { Config } from './config/schema.js';
 import { historyHandler } from './history/query.js';
@@ -29,6 +30,7 @@ export class Gateway {
     readonly streams: Streams,
     readonly hub: Hub,
     readonly server: WsServer,
+    private readonly verifier: JwtVerifier,
   ) {}
 
   get port(): number {
@@ -37,11 +39,13 @@ export class Gateway {
 
   static async start(config: Config, log: Logger = createLogger(config.logLevel, config.nodeId)): Promise<Gateway> {
     checkNative(config.websocket.allowJsFallback, log);
+    const verifier = JwtVerifier.create(config.auth, log);
     const resolver = new ChannelResolver(config);
     const transcoder = new Transcoder(config.schemas);
     let hub: Hub | undefined;
-    const nats = await connectNats(config, log, () => void hub?.resync());
+    let nats: Nats | undefined;
     try {
+      nats = await connectNats(config, log, () => void hub?.resync());
       const streams = new Streams(nats.jsm, config, log);
       await streams.declare();
       const reader = new HistoryReader(nats);
@@ -51,18 +55,20 @@ export class Gateway {
       });
       hub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, lingerMs: LINGER_MS });
       const handlers: RequestHandlers = { history: historyHandler({ resolver, streams, reader, transcoder }) };
-      deps = { config, resolver, hub, streams, reader, log, handlers };
+      deps = { config, resolver, hub, streams, reader, log, handlers, verifier };
       await server.listen();
       log.info({ port: server.port, path: config.websocket.path }, 'gateway listening');
-      return new Gateway(config, log, nats, streams, hub, server);
+      return new Gateway(config, log, nats, streams, hub, server, verifier);
     } catch (e) {
-      await nats.nc.close();
+      verifier.close();
+      await nats?.nc.close();
       throw e;
     }
   }
 
   async stop(): Promise<void> {
     this.server.close();
+    this.verifier.close();
     this.hub.close();
     await this.nats.nc.drain().catch(() => this.nats.nc.close());
   }
