@@ -41,7 +41,8 @@ async function serve(argv: string[]): Promise<void> {
   const log = createLogger(config.logLevel, config.nodeId);
   const gw = await Gateway.start(config, log);
   const host = config.websocket.host === '0.0.0.0' ? '127.0.0.1' : config.websocket.host;
-  console.error(`jetgate: clients connect to ws://${host}:${gw.port}${config.websocket.path} (subprotocol jetgate.v1.proto or jetgate.v1.json)`);
+  const scheme = config.websocket.tls.certFile ? 'wss' : 'ws';
+  console.error(`jetgate: clients connect to ${scheme}://${host}:${gw.port}${config.websocket.path} (subprotocol jetgate.v1.proto or jetgate.v1.json)`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -55,7 +55,7 @@ export class GatewayProcess {
       const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 15_000);
       proc.stderr?.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /ws:\/\/[^:]+:(\d+)\//.exec(out);
+        const m = /wss?:\/\/[^:]+:(\d+)\//.exec(out);
         if (m) {
           clearTimeout(timer);
           resolve(Number(m[1]));
