@@ -11,8 +11,8 @@ export interface Fixture {
   gw: Gateway;
   url: string;
   pub: Publisher;
-  /** A connected raw client, closed at teardown. */
-  client(format?: 'proto' | 'json'): Promise<RawClient>;
+  /** A connected raw client (with a token, if given), closed at teardown. */
+  client(format?: 'proto' | 'json', token?: string): Promise<RawClient>;
 }
 
 /**
@@ -29,8 +29,8 @@ export async function fixture(t: Test, extra: Record<string, unknown> = {}, nats
   const url = `ws://127.0.0.1:${gw.port}/ws`;
   return {
     nats, gw, url, pub,
-    client: async (format = 'proto') => {
-      const c = await RawClient.connect(url, format);
+    client: async (format = 'proto', token = '') => {
+      const c = await RawClient.connect(url, format, token);
       t.teardown(() => c.close());
       return c;
     },
