@@ -18,9 +18,10 @@ export interface Fixture {
 /**
  * @param extra configuration merged over the test defaults
  * @param natsUrlFor the URL the gateway uses for NATS (e.g. through a proxy)
+ * @param natsArgs extra nats-server arguments (e.g. a monitoring port)
  */
-export async function fixture(t: Test, extra: Record<string, unknown> = {}, natsUrlFor?: (nats: NatsServer) => Promise<string>): Promise<Fixture> {
-  const nats = await NatsServer.start();
+export async function fixture(t: Test, extra: Record<string, unknown> = {}, natsUrlFor?: (nats: NatsServer) => Promise<string>, natsArgs: string[] = []): Promise<Fixture> {
+  const nats = await NatsServer.start(natsArgs);
   t.teardown(() => nats.destroy());
   const gw = await startGateway(testConfig(natsUrlFor ? await natsUrlFor(nats) : nats.url, extra));
   t.teardown(() => gw.stop());
