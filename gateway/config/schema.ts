@@ -35,6 +35,7 @@ export const WebSocketSchema = Type.Object({
   allowJsFallback: Bool("start even when uWebSockets.js runs its slow JavaScript fallback (warns loudly)", false),
   maxMessagesPerSec: Int('messages a connection may send per second on average (token bucket refill; error 1010 past it)', 100, 1, 1_000_000),
   messageBurst: Int('messages a connection may send at once (token bucket size); refusals beyond what the rate forgives, this many, close it (4007)', 1_000, 1, 10_000_000),
+  maxPendingRequests: Int('requests (history, publish, rpc, presence, refresh) a connection may have awaiting their replies (error 1010 past it)', 64, 1, 100_000),
   maxConnectionsPerIp: Int('connections from one address (IPv6: one /64); more are closed with 4010 (0: no limit)', 1_000, 0, 10_000_000),
   allowedOrigins: Type.Array(Type.String(), {
     description: 'Origin header values browsers may connect from ("https://app.example.com", "https://*.example.com"); empty: any',

@@ -54,6 +54,7 @@ export class Session implements SessionIo, Requester {
   private awaitingPong = false;
   private drainWaiters: Array<() => void> = [];
   private held: ClientMessage[] = [];
+  private inFlight = 0;
   private readonly ws: Config['websocket'];
   private readonly limiter: RateLimiter;
 
@@ -116,7 +117,7 @@ export class Session implements SessionIo, Requester {
     try {
       switch (body) {
         case 'connect': return this.onConnect(id, msg.connect!);
-        case 'refresh': return void this.onRefresh(id, msg.refresh!).catch((e: unknown) => this.fail(id, e));
+        case 'refresh': return this.pending(id, () => this.onRefresh(id, msg.refresh!));
         case 'subscribe': return void this.onSubscribe(id, msg.subscribe!).catch((e: unknown) => this.fail(id, e));
         case 'unsubscribe': return this.onUnsubscribe(id, msg.unsubscribe!.channel);
         case 'ping': return this.send({ id, pong: {} });
@@ -135,7 +136,20 @@ export class Session implements SessionIo, Requester {
   private handle(id: number, body: string, msg: ClientMessage): void {
     const handler = this.deps.handlers[body as HandledBody] as ((from: Requester, req: unknown) => Promise<ServerMessage>) | undefined;
     if (!handler) return this.error(id, new ClientError(ErrorCode.UnknownMessage, `"${body}" is not supported by this gateway`));
-    handler(this, msg[body as HandledBody]).then((reply) => this.reply(id, reply), (e: unknown) => this.fail(id, e));
+    this.pending(id, async () => this.reply(id, await handler(this, msg[body as HandledBody])));
+  }
+
+  /**
+   * Runs an asynchronous request, at most `maxPendingRequests` at a time per connection: each may
+   * hold JetStream reads or service calls, which the message rate alone does not bound.
+   * (Subscriptions are bounded by maxSubscriptions instead.)
+   */
+  private pending(id: number, run: () => Promise<void>): void {
+    if (this.inFlight >= this.ws.maxPendingRequests) {
+      return this.error(id, new ClientError(ErrorCode.RateLimited, `more than ${this.ws.maxPendingRequests} requests in flight; wait for replies`, true));
+    }
+    this.inFlight++;
+    run().catch((e: unknown) => this.fail(id, e)).finally(() => this.inFlight--);
   }
 
   private onConnect(id: number, req: NonNullable<ClientMessage['connect']>): void {

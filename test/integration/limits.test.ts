@@ -34,7 +34,7 @@ const pings = (n: number, firstId: number) => Buffer.from(joinFrames('proto', Ar
 t.test('per-connection limits, each tripped with its documented result, while a good client keeps receiving', async (t) => {
   const f = await fixture(t, {
     websocket: {
-      maxMessagesPerSec: 50, messageBurst: 200, maxSubscriptions: 3, maxChannelLength: 32, maxFrameBytes: 1024,
+      maxMessagesPerSec: 50, messageBurst: 200, maxSubscriptions: 3, maxPendingRequests: 4, maxChannelLength: 32, maxFrameBytes: 1024,
       handshakeTimeoutMs: 300, pingIntervalSec: 1, pongTimeoutSec: 1, allowedOrigins: ['https://app.example.com'],
     },
   });
@@ -66,6 +66,15 @@ t.test('per-connection limits, each tripped with its documented result, while a 
   for (let i = 0; i < 800; i++) garbage.sendRaw(Buffer.from([0xff, 0xff]));
   await garbage.until('closed', () => garbage.closeCode !== undefined);
   t.equal(garbage.closeCode, CloseCode.PolicyViolation, 'a flood of malformed frames is closed with 4007 too');
+
+  // Requests awaiting replies: past maxPendingRequests, 1010 until replies come back.
+  const eager = await client();
+  eager.sendRaw(Buffer.from(joinFrames('proto', Array.from({ length: 10 }, (_, i) => encodeClient('proto', { id: 500 + i, history: { channel: 'test:steady', limit: 1 } })))));
+  await eager.until('10 replies', () => eager.received.filter((m) => m.id && m.id >= 500).length >= 10);
+  const replies = eager.received.filter((m) => m.id && m.id >= 500);
+  t.equal(replies.filter((m) => m.history).length, 4, 'four served at once');
+  t.ok(replies.filter((m) => m.error).every((m) => m.error?.code === ErrorCode.RateLimited && /in flight/.test(m.error.message ?? '')), 'the rest: 1010, requests in flight');
+  t.ok((await eager.request({ history: { channel: 'test:steady', limit: 1 } })).history, 'served again once the replies are back');
 
   // Subscriptions per connection: 1008.
   const subs = await client();
