@@ -40,6 +40,14 @@ export class GatewayProcess {
     return `ws://127.0.0.1:${this.port}/ws`;
   }
 
+  get exited(): boolean {
+    return this.proc.exitCode !== null || this.proc.signalCode !== null;
+  }
+
+  get pid(): number {
+    return this.proc.pid as number;
+  }
+
   /** Everything the process printed (logs on stdout, messages on stderr). */
   get output(): string {
     return this.log;
