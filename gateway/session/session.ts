@@ -132,7 +132,7 @@ export class Session implements SessionIo, Requester {
     }
   }
 
-  /** Requests served by feature modules (publish, rpc, presence, history, refresh). */
+  /** Requests served by feature modules (publish, rpc, presence, history). */
   private handle(id: number, body: string, msg: ClientMessage): void {
     const handler = this.deps.handlers[body as HandledBody] as ((from: Requester, req: unknown) => Promise<ServerMessage>) | undefined;
     if (!handler) return this.error(id, new ClientError(ErrorCode.UnknownMessage, `"${body}" is not supported by this gateway`));
