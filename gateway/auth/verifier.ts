@@ -42,7 +42,7 @@ export class JwtVerifier implements TokenVerifier {
     try {
       ({ payload } = await jwtVerify(token, this.keys.keyFor, this.options));
     } catch (e) {
-      throw refusal(e);
+      throw refusal(e) ?? e;
     }
     return identityFromClaims(payload, this.auth.claims);
   }
@@ -52,7 +52,8 @@ export class JwtVerifier implements TokenVerifier {
   }
 }
 
-function refusal(e: unknown): ClientError {
+/** The ClientError a verification failure is refused with; undefined for an unexpected error. */
+function refusal(e: unknown): ClientError | undefined {
   if (e instanceof ClientError) return e;
   if (e instanceof errors.JWTExpired) return new ClientError(ErrorCode.TokenExpired, 'token expired');
   if (e instanceof errors.JWTClaimValidationFailed) {
@@ -63,5 +64,5 @@ function refusal(e: unknown): ClientError {
   if (e instanceof errors.JOSEAlgNotAllowed) return new ClientError(ErrorCode.BadToken, 'token algorithm not accepted');
   // Malformed tokens, unknown key ids, keys of the wrong type: jose's messages never quote the token.
   if (e instanceof errors.JOSEError || e instanceof TypeError) return new ClientError(ErrorCode.BadToken, `token refused: ${e.message}`);
-  throw e;
+  return undefined;
 }
