@@ -9,12 +9,7 @@ import { ChannelResolver } from './channels/grammar.js';
 import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { JetgateError, ClientError } from './errors.js';
-import { Gateway } from './gateway.js';
-import { createLogger } from './log.js';
 import { Supervisor } from './supervisor/supervisor.js';
-import { connect, headers } from 'nats';
-import { TYPE_HEADER } from './history/reader.js';
-import { tail } from '../client/node/tail.js';
 
 const USAGE = `Usage:
   jetgate serve   [--config FILE] [--port N] [--nats URL] [--workers N]
@@ -47,6 +42,8 @@ async function serve(argv: string[]): Promise<void> {
     options: { config: { type: 'string' }, port: { type: 'string' }, nats: { type: 'string' }, workers: { type: 'string' } },
   });
   const config = load(values);
+  // Each command loads only what it uses: a CLI that answers fast.
+  const [{ Gateway }, { createLogger }] = await Promise.all([import('./gateway.js'), import('./log.js')]);
   const log = createLogger(config.logLevel, config.nodeId);
   const workers = config.workers || availableParallelism();
   // One worker runs here, in this process; more run as supervised child processes on one port.
@@ -85,6 +82,7 @@ async function publish(argv: string[]): Promise<void> {
   const config = load(values);
   const ref = new ChannelResolver(config).resolve(channel);
   if (ref.wildcard) throw new ConfigError('publish needs a channel without wildcards');
+  const [{ connect, headers }, { TYPE_HEADER }] = await Promise.all([import('nats'), import('./history/reader.js')]);
   const nc = await connect({ servers: config.nats.servers, user: config.nats.user, pass: config.nats.pass, token: config.nats.token });
   try {
     const h = headers();
@@ -100,7 +98,7 @@ async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   switch (command) {
     case 'serve': return serve(rest);
-    case 'tail': return tail(rest);
+    case 'tail': return (await import('../client/node/tail.js')).tail(rest);
     case 'publish': return publish(rest);
     case undefined:
     case '-h':

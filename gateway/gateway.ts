@@ -10,9 +10,11 @@ import { spreadDisconnects } from './drain/drain.js';
 import { drainPlan } from './drain/schedule.js';
 import { Readiness, type ReadinessState } from './health/readiness.js';
 import { StreamProbe } from './health/stream-probe.js';
-import { historyHandler } from './history/query.js';
+import { historyHandler } from './requests/history.js';
 import { HistoryReader } from './history/reader.js';
 import { Hub } from './hub/hub.js';
+import { publishHandler } from './publish/handler.js';
+import { rpcHandler } from './rpc/handler.js';
 import { createLogger, type Logger } from './log.js';
 import { watchStreamLeaders } from './nats/advisories.js';
 import { connectNats, type Nats } from './nats/connection.js';
@@ -83,10 +85,14 @@ export class Gateway {
       const server = new WsServer(config, log, {
         openSession: (conn: Conn, format: Format) => new Session(conn, format, deps as SessionDeps),
       });
-      const liveHub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, lingerMs: LINGER_MS });
+      const liveHub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, lingerMs: LINGER_MS, tailCheckSec: config.tailCheckSec });
       hub = liveHub;
       watchStreamLeaders(nats.nc, (stream) => liveHub.recoverStream(stream));
-      const handlers: RequestHandlers = { history: historyHandler({ resolver, streams, reader, transcoder }) };
+      const handlers: RequestHandlers = {
+        history: historyHandler({ resolver, streams, reader, transcoder }),
+        publish: publishHandler({ config, resolver, transcoder, nats }),
+        rpc: rpcHandler({ config, transcoder, nats }),
+      };
       deps = { config, resolver, hub, streams, reader, log, handlers };
       await server.listen();
       readiness.update({ listening: true });

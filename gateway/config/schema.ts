@@ -64,11 +64,18 @@ export const NamespaceSchema = Type.Object({
   allowWildcards: Bool('channel names may contain "*" segments and a final ">" (subscribe only)', false),
   forwardHeaders: Type.Array(Type.String(), { description: 'producer headers passed on to clients', default: [] }),
   anonymous: Bool('clients without a token may subscribe', false),
+  publish: Bool('clients may publish to the namespace\'s channels', false),
+  publishType: Type.Optional(Str('protobuf type every client publish must be (and decode as); a type from `schemas`')),
+  maxPayloadBytes: Int('largest payload of a client publish or RPC', 16 * 1024, 1, 16 * 1024 * 1024),
+  rpcSubject: Str('NATS subject template of RPCs, with {method} (and {ns}); empty: no RPC on this namespace', ''),
+  rpcMethods: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), { description: 'methods clients may call (empty: any)', default: [] }),
+  rpcTimeoutMs: Int('default and longest RPC timeout', 5_000, 10, 120_000),
 }, { additionalProperties: false });
 
 export const ConfigSchema = Type.Object({
   nodeId: Type.Optional(Str('gateway node id (default: hostname-pid)')),
   livePrefix: Str('prefix of the core NATS subjects streams republish to', '_jg.live'),
+  tailCheckSec: Int('seconds of quiet after which a channel checks JetStream for a last message lost on the live path (0: never)', 10, 0, 3600),
   workers: Int('gateway processes sharing the WebSocket port, each with its own NATS connection (0: one per CPU core)', 0, 0, 256),
   nats: NatsSchema,
   websocket: WebSocketSchema,

@@ -4,11 +4,22 @@
  */
 import { AckPolicy, DeliverPolicy, nanos, type ConsumerConfig } from 'nats';
 import type { Nats, MsgHdrs, JsMsg } from '../nats/connection.js';
-import type { PubRecord } from '../hub/publication.js';
+
+/** A message as stored in JetStream, with what the gateway needs of it. */
+export interface PubRecord {
+  seq: number;
+  /** Stream subject the publication was stored under. */
+  subject: string;
+  data: Uint8Array;
+  type: string | undefined;
+  time: number;
+  headers: Record<string, string> | undefined;
+}
+import { Header } from '../../proto/headers.js';
 import { JetgateError } from '../errors.js';
 
 /** Header a producer sets to name the protobuf message type of its payload. */
-export const TYPE_HEADER = 'Jetgate-Type';
+export const TYPE_HEADER = Header.Type;
 
 export type StartAt = { seq: number } | { time: number } | { lastPerSubject: true };
 

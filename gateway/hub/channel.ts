@@ -7,13 +7,13 @@
 import type { Format } from '../../proto/codec.js';
 import { joinFrames } from '../../proto/codec.js';
 import type { ChannelRef } from '../channels/grammar.js';
-import type { HeaderPicker, HistoryReader } from '../history/reader.js';
+import type { HeaderPicker, HistoryReader, PubRecord } from '../history/reader.js';
 import { TYPE_HEADER } from '../history/reader.js';
 import type { Logger } from '../log.js';
 import type { Msg, NatsConnection, Subscription } from '../nats/connection.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 import { GapDetector } from './gap.js';
-import { Pub, type PubRecord } from './publication.js';
+import { Pub } from './publication.js';
 import { RecentWindow } from './window.js';
 
 /** Where frames go: uWS topics in the gateway. */
@@ -67,6 +67,8 @@ export class Channel {
   private heldOverflow = false;
   /** Sequence of the live message that started the last recovery. */
   private gapAt = 0;
+  /** Hub sweeps since the last live message. */
+  quietSweeps = 0;
   private pending: Pub[] = [];
   private flushed = 0;
   private readonly pick: HeaderPicker;
@@ -113,6 +115,7 @@ export class Channel {
 
   private onLive(msg: Msg): void {
     if (this.state === 'closed') return;
+    this.quietSweeps = 0;
     const h = msg.headers;
     const seq = Number(h?.get('Nats-Sequence'));
     const subject = h?.get('Nats-Subject') ?? '';
@@ -243,6 +246,20 @@ export class Channel {
       }
     }
     this.drainHeld();
+  }
+
+  /**
+   * A lost live message is noticed when the next one of its subject arrives; for the last one before
+   * a quiet spell there is no next one. The hub asks quiet single-subject channels to compare their
+   * position with the stream's now and then.
+   */
+  async checkTail(): Promise<void> {
+    if (this.state !== 'live' || this.ref.wildcard) return;
+    const last = await this.deps.reader.lastOf(this.stream, this.ref.subject, this.pick);
+    if (last && last.seq > this.detector.lastSeq && this.state === 'live') {
+      this.deps.log.info({ channel: this.name, seq: last.seq }, 'a stored publication never arrived live: recovering');
+      await this.recover();
+    }
   }
 
   close(): void {

@@ -27,7 +27,12 @@ export interface HubDeps {
   fanout: Fanout;
   log: Logger;
   lingerMs: number;
+  /** Seconds of quiet after which a channel checks the stream for a lost last message (0: never). */
+  tailCheckSec: number;
 }
+
+/** Most tail checks started per sweep: bounds the JetStream requests of many quiet channels. */
+const TAIL_CHECKS_PER_SWEEP = 100;
 
 export class Hub {
   private readonly channels = new Map<string, Channel>();
@@ -37,7 +42,21 @@ export class Hub {
   private flushScheduled = false;
   private resetChecks = new Set<string>();
 
-  constructor(private readonly deps: HubDeps) {}
+  private readonly sweep: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: HubDeps) {
+    if (deps.tailCheckSec > 0) this.sweep = setInterval(() => this.checkQuietChannels(), 1_000).unref();
+  }
+
+  private checkQuietChannels(): void {
+    let started = 0;
+    for (const ch of this.channels.values()) {
+      ch.quietSweeps++;
+      if (ch.quietSweeps % this.deps.tailCheckSec !== 0 || started >= TAIL_CHECKS_PER_SWEEP) continue;
+      started++;
+      ch.checkTail().catch((e: Error) => this.deps.log.debug({ channel: ch.name, err: e.message }, 'tail check failed'));
+    }
+  }
 
   get size(): number {
     return this.channels.size;
@@ -160,6 +179,7 @@ export class Hub {
   }
 
   close(): void {
+    if (this.sweep) clearInterval(this.sweep);
     for (const ch of [...this.channels.values()]) this.remove(ch);
   }
 }

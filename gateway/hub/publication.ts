@@ -3,17 +3,9 @@
  * every subscriber of a format shares the same bytes.
  */
 import { encodeServer, type Format, type Publication } from '../../proto/codec.js';
+import type { PubRecord } from '../history/reader.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 
-export interface PubRecord {
-  seq: number;
-  /** Stream subject the publication was stored under. */
-  subject: string;
-  data: Uint8Array;
-  type: string | undefined;
-  time: number;
-  headers: Record<string, string> | undefined;
-}
 
 export class Pub {
   private proto: Uint8Array | undefined;

@@ -8,6 +8,7 @@ import { validateConfig } from '../../gateway/config/load.js';
 import type { Config } from '../../gateway/config/schema.js';
 import { Gateway } from '../../gateway/gateway.js';
 import { createLogger } from '../../gateway/log.js';
+import { track } from './children.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
@@ -70,7 +71,7 @@ export class GatewayProcess {
     const dir = mkdtempSync(join(tmpdir(), 'jetgate-gw-'));
     const file = join(dir, 'jetgate.json');
     writeFileSync(file, JSON.stringify({ ...config, nodeId: undefined }));
-    const proc = spawn(process.execPath, [CLI, 'serve', '--config', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = track(spawn(process.execPath, [CLI, 'serve', '--config', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 30_000);

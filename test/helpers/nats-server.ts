@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
+import { track } from './children.js';
 
 export class NatsServer {
   private proc: ChildProcess | undefined;
@@ -39,7 +40,7 @@ export class NatsServer {
   /** Starts the process (again, on the same port and store). */
   async run(): Promise<void> {
     this.log = '';
-    const proc = spawn('nats-server', this.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } });
+    const proc = track(spawn('nats-server', this.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } }));
     this.proc = proc;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`nats-server did not start:\n${this.log}`)), 15_000);

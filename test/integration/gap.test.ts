@@ -39,3 +39,19 @@ t.test('a message published straight to the live subject is dropped and does not
   await c.until('8', () => c.pubsOf('test:room').length >= 8);
   t.same(c.pubsOf('test:room').map((p) => p.seq), [...first, ...more], 'the forged message never reached the client');
 });
+
+t.test('a lost last message is delivered after a quiet spell, without waiting for the next one', async (t) => {
+  let proxy!: LossyProxy;
+  const { pub, client } = await fixture(t, { tailCheckSec: 1 }, async (nats) => {
+    proxy = await LossyProxy.start(nats.port);
+    t.teardown(() => proxy.close());
+    return proxy.url;
+  });
+  proxy.drop = (subject, h) => subject.startsWith('_jg.live.') && sequenceOf(h) === 5;
+  const c = await client();
+  await c.request({ subscribe: { channel: 'test:room' } });
+  const seqs = await pub.publishMany('test.room', 5);
+  await c.until('the lost last one too', () => c.pubsOf('test:room').length >= 5, 10_000);
+  t.equal(proxy.dropped, 1);
+  t.same(c.pubsOf('test:room').map((p) => p.seq), seqs);
+});

@@ -7,12 +7,12 @@ import type { ServerMessage } from '../../proto/codec.js';
 import { authorize } from '../auth/identity.js';
 import type { ChannelResolver } from '../channels/grammar.js';
 import { ClientError } from '../errors.js';
-import { Pub, type PubRecord } from '../hub/publication.js';
+import { Pub } from '../hub/publication.js';
 import type { Streams } from '../nats/streams.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 import type { Requester } from '../session/request.js';
 import type { ClientMessage } from '../../proto/codec.js';
-import { headerPicker, type HistoryReader } from './reader.js';
+import { headerPicker, type HistoryReader, type PubRecord } from '../history/reader.js';
 
 /** Most publications in one page. */
 export const MAX_PAGE = 1_000;
