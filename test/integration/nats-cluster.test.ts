@@ -36,7 +36,7 @@ t.test('a 3-node cluster (R3 stream) loses nodes: clients stay connected and get
   const cluster = await NatsCluster.start();
   t.teardown(() => cluster.destroy());
   const config = testConfig(cluster.urls[0]!, {
-    nats: { servers: cluster.urls, reconnectWaitMs: 100, requestTimeoutMs: 2_000 },
+    nats: { servers: cluster.urls, reconnectWaitMs: 100 },
     streams: [{ name: 'TEST', subjects: ['test.>'], replicas: 3 }],
   });
   const gw = await startGateway(config);
@@ -59,7 +59,7 @@ t.test('a 3-node cluster (R3 stream) loses nodes: clients stay connected and get
   const gwNode = nodeOf(gw.nats.nc.getServer());
   await cluster.node(gwNode).server.stop('SIGKILL');
   sent.push(...(await pub.publishMany('test.cluster', 100, 'b')));
-  await allReceived(clients, sent.length, 30_000);
+  await allReceived(clients, sent.length, 60_000);
   t.not(nodeOf(gw.nats.nc.getServer()), gwNode, `the gateway moved from ${gwNode} to another node`);
   await cluster.node(gwNode).server.run();
   await cluster.waitForQuorum();
@@ -69,7 +69,7 @@ t.test('a 3-node cluster (R3 stream) loses nodes: clients stay connected and get
   await waitFor('the stream leader', async () => !!(leader = (await gw.nats.jsm.streams.info('TEST').catch(() => undefined))?.cluster?.leader ?? ''), 15_000);
   await cluster.restart(leader, 1_000);
   sent.push(...(await pub.publishMany('test.cluster', 100, 'c')));
-  await allReceived(clients, sent.length, 30_000);
+  await allReceived(clients, sent.length, 60_000);
   await waitFor('the new leader advisory', () => reread.includes('TEST'), 15_000);
   t.pass(`the stream's leader (${leader}) was killed: the gateway re-read the channel when another took over`);
   await cluster.waitForQuorum();
@@ -84,7 +84,7 @@ t.test('a 3-node cluster (R3 stream) loses nodes: clients stay connected and get
   await cluster.waitForQuorum();
   await waitFor('ready again', () => gw.ready().ready, 30_000);
   sent.push(...(await pub.publishMany('test.cluster', 50, 'd')));
-  await allReceived(clients, sent.length, 30_000);
+  await allReceived(clients, sent.length, 60_000);
 
   checkExact(t, clients, sent);
   t.ok(clients.every((c) => c.losses.length === 0), 'no client was disconnected by any of it');
