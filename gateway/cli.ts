@@ -49,7 +49,8 @@ async function serve(argv: string[]): Promise<void> {
   // One worker runs here, in this process; more run as supervised child processes on one port.
   const running = workers === 1 ? await Gateway.start(config, log) : await Supervisor.start(config, log, workers);
   const host = config.websocket.host === '0.0.0.0' ? '127.0.0.1' : config.websocket.host;
-  console.error(`jetgate: clients connect to ws://${host}:${running.port}${config.websocket.path} (subprotocol jetgate.v1.proto or jetgate.v1.json)`);
+  const scheme = config.websocket.tls.certFile ? 'wss' : 'ws';
+  console.error(`jetgate: clients connect to ${scheme}://${host}:${running.port}${config.websocket.path} (subprotocol jetgate.v1.proto or jetgate.v1.json)`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {

@@ -12,7 +12,9 @@ export type GatewayErrorCode =
   | 'NATS_UNAVAILABLE'
   | 'LISTEN_FAILED'
   | 'READ_INTERRUPTED'
-  | 'WORKER_FAILED';
+  | 'WORKER_FAILED'
+  | 'AUTH_INVALID'
+  | 'TLS_INVALID';
 
 export class JetgateError extends Error {
   override name = 'JetgateError';

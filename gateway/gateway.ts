@@ -4,6 +4,7 @@
  */
 import type { Format } from '../proto/codec.js';
 import { CloseCode } from '../proto/codes.js';
+import { JwtVerifier } from './auth/verifier.js';
 import { ChannelResolver } from './channels/grammar.js';
 import type { Config } from './config/schema.js';
 import { spreadDisconnects } from './drain/drain.js';
@@ -43,6 +44,7 @@ export class Gateway {
     readonly server: WsServer,
     private readonly readiness: Readiness,
     private readonly probe: StreamProbe,
+    private readonly verifier: JwtVerifier,
   ) {}
 
   get port(): number {
@@ -61,6 +63,7 @@ export class Gateway {
 
   static async start(config: Config, log: Logger = createLogger(config.logLevel, config.nodeId)): Promise<Gateway> {
     checkNative(config.websocket.allowJsFallback, log);
+    const verifier = JwtVerifier.create(config.auth, log);
     const resolver = new ChannelResolver(config);
     const transcoder = new Transcoder(config.schemas);
     const readiness = new Readiness();
@@ -93,14 +96,15 @@ export class Gateway {
         publish: publishHandler({ config, resolver, transcoder, nats }),
         rpc: rpcHandler({ config, transcoder, nats }),
       };
-      deps = { config, resolver, hub, streams, reader, log, handlers };
+      deps = { config, resolver, hub, streams, reader, log, handlers, verifier };
       await server.listen();
       readiness.update({ listening: true });
       probe.start();
       log.info({ port: server.port, path: config.websocket.path }, 'gateway listening');
-      return new Gateway(config, log, nats, streams, hub, server, readiness, probe);
+      return new Gateway(config, log, nats, streams, hub, server, readiness, probe, verifier);
     } catch (e) {
       probe?.stop();
+      verifier.close();
       await nats.nc.close();
       throw e;
     }
@@ -111,6 +115,7 @@ export class Gateway {
     this.readiness.update({ listening: false });
     this.probe.stop();
     this.server.close();
+    this.verifier.close();
     this.hub.close();
     await this.nats.nc.drain().catch(() => this.nats.nc.close());
   }
@@ -138,6 +143,7 @@ export class Gateway {
     this.server.close();
     await sleep(plan.flushMs);
     this.probe.stop();
+    this.verifier.close();
     this.hub.close();
     const left = plan.deadlineMs - (performance.now() - started);
     await Promise.race([this.nats.nc.drain().catch(() => undefined), sleep(left)]);

@@ -2,8 +2,6 @@
  * The headers the gateway puts on a NATS message it sends for a client (a publish or an RPC):
  * the client's own headers minus reserved ones, then the caller's identity, which services can
  * trust because no client can set those names. Pure.
- *
- * Issue 4 adds a `stripReservedHeaders` of its own under gateway/auth/; the two are to be unified.
  */
 import { Header, isReservedHeader } from '../../proto/headers.js';
 import { ErrorCode } from '../../proto/codes.js';

@@ -7,6 +7,7 @@ import type { JsonValue } from '../../proto/codec.js';
 import { ErrorCode } from '../../proto/codes.js';
 import { ClientError } from '../errors.js';
 import type { Transcoder } from './transcoder.js';
+import { checkHeaderValue } from '../auth/headers.js';
 
 export interface PayloadIn {
   data?: Uint8Array | null;
@@ -26,7 +27,8 @@ export interface PayloadOut {
 }
 
 export function resolvePayload(p: PayloadIn, rules: PayloadRules, transcoder: Transcoder): PayloadOut {
-  const type = p.type || rules.requiredType || undefined;
+  // The type goes into a NATS header: printable ASCII only (no CR/LF to split the header).
+  const type = (p.type ? checkHeaderValue('type', p.type) : undefined) || rules.requiredType || undefined;
   if (rules.requiredType && type !== rules.requiredType) {
     throw new ClientError(ErrorCode.BadPayload, `payload type must be ${rules.requiredType}, not ${type}`);
   }

@@ -52,8 +52,12 @@ export class GatewayProcess {
     return `ws://127.0.0.1:${this.port}/ws`;
   }
 
-  get pid(): number | undefined {
-    return this.proc.pid;
+  get exited(): boolean {
+    return this.proc.exitCode !== null || this.proc.signalCode !== null;
+  }
+
+  get pid(): number {
+    return this.proc.pid as number;
   }
 
   /** Everything the process printed (logs on stdout, messages on stderr). */
@@ -77,7 +81,7 @@ export class GatewayProcess {
       const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 30_000);
       proc.stderr?.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /ws:\/\/[^:]+:(\d+)\//.exec(out);
+        const m = /wss?:\/\/[^:]+:(\d+)\//.exec(out);
         if (m) {
           clearTimeout(timer);
           resolve(Number(m[1]));

@@ -12,10 +12,10 @@ const SCHEMAS = exampleConfig().schemas;
 const config = {
   schemas: SCHEMAS,
   namespaces: [
-    { name: 'test', stream: 'TEST', anonymous: true, publish: true, maxPayloadBytes: 256 },
-    { name: 'chat', stream: 'TEST', subject: 'test.chat.{name}', anonymous: true, publish: true, publishType: 'lobby.v1.ChatMessage' },
+    { name: 'test', stream: 'TEST', anonymous: ['subscribe', 'history', 'publish'], publish: true, maxPayloadBytes: 256 },
+    { name: 'chat', stream: 'TEST', subject: 'test.chat.{name}', anonymous: ['subscribe', 'publish'], publish: true, publishType: 'lobby.v1.ChatMessage' },
     { name: 'ro', stream: 'TEST', subject: 'test.ro.{name}', anonymous: true },
-    { name: 'svc', stream: 'TEST', subject: 'test.svc.{name}', anonymous: true, rpcSubject: 'rpc.{ns}.{method}', rpcTimeoutMs: 3000 },
+    { name: 'svc', stream: 'TEST', subject: 'test.svc.{name}', anonymous: ['subscribe', 'rpc'], rpcSubject: 'rpc.{ns}.{method}', rpcTimeoutMs: 3000 },
   ],
 };
 

@@ -26,7 +26,7 @@ t.test('client headers: reserved names are dropped, whatever their case; bad one
 
 t.test('identity headers come after the client\'s and name the caller', async (t) => {
   t.same(outgoingHeaders(ANONYMOUS, 'c1', { 'Jetgate-User': 'admin' }, undefined), [['Jetgate-Client', 'c1']], 'anonymous: no Jetgate-User at all');
-  t.same(outgoingHeaders({ user: 'u9', info: { name: 'Ann' }, expiresAt: 0 }, 'c2', { a: '1' }, 'lobby.v1.SendChat'),
+  t.same(outgoingHeaders({ ...ANONYMOUS, user: 'u9', info: { name: 'Ann' } }, 'c2', { a: '1' }, 'lobby.v1.SendChat'),
     [['a', '1'], ['Jetgate-User', 'u9'], ['Jetgate-Client', 'c2'], ['Jetgate-Info', '{"name":"Ann"}'], ['Jetgate-Type', 'lobby.v1.SendChat']]);
 });
 
