@@ -8,7 +8,7 @@ PROTO := proto/jetgate/v1/protocol.proto
 EXAMPLES_GEN := proto/gen/examples.js proto/gen/examples.d.ts
 EXAMPLES := $(wildcard proto/examples/*.proto)
 
-.PHONY: help deps nats chromium gen build dev test test-unit test-integration test-chaos lint clean
+.PHONY: help deps nats nats-cluster chromium gen build dev test test-unit test-integration test-chaos lint clean
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ deps: node_modules/.installed ## Install npm dependencies (when package-lock.jso
 
 nats: ## Install nats-server from Debian's packages when missing
 	@bash infra/scripts/ensure-nats.sh
+
+nats-cluster: nats ## Run the 3-node NATS cluster of infra/nats/cluster.conf on this host (ports 4222-4224)
+	@bash infra/scripts/nats-cluster.sh
 
 $(GEN): $(PROTO) node_modules/.installed
 	@echo "==> generating protocol code from $(PROTO)"

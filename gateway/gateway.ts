@@ -80,7 +80,7 @@ export class Gateway {
     readiness.update({ nats: true });
     try {
       const streams = new Streams(nats.jsm, config, log);
-      await streams.declare();
+      await streams.declare(config.nats.startupWaitSec);
       readiness.update({ streams: true });
       probe = new StreamProbe(streams, readiness, log);
       const reader = new HistoryReader(nats);

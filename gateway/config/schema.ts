@@ -17,6 +17,7 @@ export const NatsSchema = Type.Object({
   token: Type.Optional(Str('token for NATS authentication')),
   reconnectWaitMs: Int('delay between NATS reconnect attempts', 500, 10, 60_000),
   requestTimeoutMs: Int('timeout of JetStream API requests', 5_000, 100, 120_000),
+  startupWaitSec: Int('how long start-up waits for JetStream to answer (a cluster forming or electing a leader)', 30, 0, 3600),
 }, { additionalProperties: false, default: {} });
 
 export const WebSocketSchema = Type.Object({

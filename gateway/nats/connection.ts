@@ -52,7 +52,8 @@ export async function connectNats(config: Config, log: Logger, events: NatsEvent
     }
   })();
   const opts = { timeout: config.nats.requestTimeoutMs };
-  return { nc, js: nc.jetstream(opts), jsm: await nc.jetstreamManager(opts) };
+  // No API check here: JetStream may not answer yet (a cluster forming); stream declaration waits for it.
+  return { nc, js: nc.jetstream(opts), jsm: await nc.jetstreamManager({ ...opts, checkAPI: false }) };
 }
 
 export function headerValue(h: MsgHdrs | undefined, key: string): string | undefined {

@@ -50,8 +50,27 @@ export class Streams {
 
   constructor(private readonly jsm: JetStreamManager, private readonly config: Config, private readonly log: Logger) {}
 
-  /** Creates, updates or verifies every stream the configuration names. Throws JetgateError. */
-  async declare(): Promise<void> {
+  /**
+   * Creates, updates or verifies every stream the configuration names. While JetStream does not
+   * answer (a cluster still forming or electing, NATS starting alongside the gateway) it retries
+   * for up to `waitSec`; a configuration mismatch fails at once. Throws JetgateError.
+   */
+  async declare(waitSec: number): Promise<void> {
+    const deadline = Date.now() + waitSec * 1000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.declareOnce();
+      } catch (e) {
+        if (e instanceof JetgateError) throw e;
+        const err = (e as Error).message;
+        if (Date.now() >= deadline) throw new JetgateError('NATS_UNAVAILABLE', `JetStream did not answer within ${waitSec} s: ${err}`);
+        if (attempt === 0) this.log.warn({ err, waitSec }, 'JetStream not available yet; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async declareOnce(): Promise<void> {
     const live = this.config.livePrefix;
     for (const s of this.config.streams) {
       let info = await this.infoOrNull(s.name);
@@ -104,7 +123,9 @@ export class Streams {
    */
   async available(): Promise<boolean> {
     for (const name of this.states.keys()) {
-      if (!(await this.infoOrNull(name))) return false;
+      const info = await this.infoOrNull(name);
+      // A replica answers for a clustered stream that has no leader, which cannot store or serve.
+      if (!info || (info.cluster && !info.cluster.leader)) return false;
     }
     return true;
   }

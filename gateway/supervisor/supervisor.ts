@@ -33,7 +33,6 @@ export class Supervisor {
   private stopping = false;
   /** All workers listened once: from then on a worker that exits is restarted. */
   private started = false;
-  private readinessListeners = new Set<(state: ReadinessState) => void>();
   port = 0;
 
   private constructor(private readonly config: Config, private readonly log: Logger, count: number) {
@@ -68,11 +67,6 @@ export class Supervisor {
     return combineReadiness(states, this.stopping);
   }
 
-  onReadiness(listener: (state: ReadinessState) => void): () => void {
-    this.readinessListeners.add(listener);
-    return () => this.readinessListeners.delete(listener);
-  }
-
   workers(): WorkerStatus[] {
     return this.slots.map((s) => ({ index: s.index, pid: s.worker?.pid, readiness: s.worker?.readiness }));
   }
@@ -83,7 +77,6 @@ export class Supervisor {
    */
   async drain(): Promise<void> {
     this.stopping = true;
-    this.emitReadiness();
     const running = this.slots.flatMap((s) => {
       if (s.restart) clearTimeout(s.restart);
       return s.worker ? [s.worker] : [];
@@ -104,7 +97,7 @@ export class Supervisor {
       nodeId: `${this.config.nodeId}-w${slot.index}`,
       websocket: { ...this.config.websocket, port: this.port },
     };
-    const worker = new WorkerProcess(config, () => this.emitReadiness());
+    const worker = new WorkerProcess(config);
     slot.worker = worker;
     void worker.listening.then(() => this.log.info({ worker: slot.index, pid: worker.pid }, 'worker listening'), () => undefined);
     void worker.exited.then((exit) => this.exited(slot, worker, exit));
@@ -122,11 +115,6 @@ export class Supervisor {
       if (this.stopping) return;
       this.spawn(slot).catch((e: Error) => this.log.error({ worker: slot.index, err: e.message }, 'worker failed to start'));
     }, inMs);
-  }
-
-  private emitReadiness(): void {
-    const state = this.ready();
-    for (const l of this.readinessListeners) l(state);
   }
 }
 

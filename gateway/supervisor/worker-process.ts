@@ -20,7 +20,7 @@ export class WorkerProcess {
   readonly exited: Promise<WorkerExit>;
   private readonly proc: ChildProcess;
 
-  constructor(config: Config, onReadiness: () => void) {
+  constructor(config: Config) {
     // Worker logs go where the supervisor's go; the IPC channel carries the rest.
     this.proc = fork(ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })));
@@ -29,14 +29,10 @@ export class WorkerProcess {
       this.proc.on('message', (msg: FromWorker) => {
         if (msg.type === 'listening') resolve(msg.port);
         else if (msg.type === 'failed') failure = new JetgateError(msg.code as GatewayErrorCode, msg.message);
-        else if (msg.type === 'readiness') {
-          this.readiness = msg.state;
-          onReadiness();
-        }
+        else if (msg.type === 'readiness') this.readiness = msg.state;
       });
       void this.exited.then(({ code, signal }) => {
         this.readiness = undefined;
-        onReadiness();
         reject(failure ?? new JetgateError('WORKER_FAILED', `worker exited (${signal ?? `code ${code}`}) before listening`));
       });
     });

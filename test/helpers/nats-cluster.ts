@@ -54,7 +54,7 @@ export class NatsCluster {
     return n;
   }
 
-  /** Waits until every running node agrees on a JetStream meta leader that sees the others as current. */
+  /** Waits until every running node agrees on a JetStream meta leader that sees the others as current, and is healthy. */
   async waitForQuorum(timeoutMs = 30_000): Promise<void> {
     type Meta = { leader?: string; replicas?: Array<{ name: string; current: boolean }> };
     const running = () => this.nodes.filter((x) => x.server.running);
@@ -65,7 +65,10 @@ export class NatsCluster {
       const leader = [...leaders][0];
       if (leaders.size !== 1 || !leader) return false;
       const fromLeader = metas.find((m) => m.node === leader)?.meta;
-      return !!fromLeader && (fromLeader.replicas ?? []).filter((r) => r.current).length >= metas.length - 1;
+      if (!fromLeader || (fromLeader.replicas ?? []).filter((r) => r.current).length < metas.length - 1) return false;
+      // Each node's JetStream assets are current (a restarted node has caught up).
+      const health = await Promise.all(running().map((n) => fetch(`http://127.0.0.1:${n.httpPort}/healthz`).then((r) => r.ok, () => false)));
+      return health.every(Boolean);
     }, timeoutMs, 200);
   }
 

@@ -27,12 +27,14 @@ export class Publisher {
    */
   async publish(subject: string, payload: string, msgID: string, h?: MsgHdrs): Promise<number> {
     const js = this.nc.jetstream();
-    for (let attempt = 0; ; attempt++) {
+    // Long enough for a NATS restart or a stream leader election (JetStream answers 503 meanwhile).
+    const deadline = Date.now() + 30_000;
+    for (;;) {
       try {
         const ack = await js.publish(subject, new TextEncoder().encode(payload), { msgID, timeout: 2_000, ...(h ? { headers: h } : {}) });
         return ack.seq;
       } catch (e) {
-        if (attempt >= 30) throw e;
+        if (Date.now() > deadline) throw e;
         await new Promise((r) => setTimeout(r, 200));
       }
     }

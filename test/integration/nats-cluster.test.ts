@@ -1,15 +1,42 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { validateConfig } from '../../gateway/config/load.js';
 import { startGateway, testConfig } from '../helpers/gateway.js';
 import { NatsCluster } from '../helpers/nats-cluster.js';
 import { waitFor } from '../helpers/ports.js';
 import { Publisher } from '../helpers/publisher.js';
 import { allReceived, checkExact, startClients } from '../helpers/sdk-clients.js';
 
+t.test('the deployments\' gateway configuration (infra/jetgate/cluster.json) starts with the cluster, waits for its quorum, gets R3 streams', async (t) => {
+  const cluster = await NatsCluster.start();
+  t.teardown(() => cluster.destroy());
+  // As in a fresh docker-compose up: the gateway comes up before most of NATS does.
+  await Promise.all([cluster.node('n2').server.stop(), cluster.node('n3').server.stop()]);
+  const deployed = JSON.parse(readFileSync(new URL('../../../infra/jetgate/cluster.json', import.meta.url), 'utf8')) as { websocket: object };
+  const starting = startGateway(validateConfig({
+    ...deployed, logLevel: 'error', workers: 1, nats: { servers: cluster.urls, requestTimeoutMs: 1_000 }, websocket: { ...deployed.websocket, host: '127.0.0.1', port: 0 },
+  }));
+  const began = Date.now();
+  let tookMs = 0;
+  void starting.then(() => (tookMs = Date.now() - began), () => undefined);
+  await new Promise((r) => setTimeout(r, 1_500));
+  await Promise.all([cluster.node('n2').server.run(), cluster.node('n3').server.run()]);
+  const gw = await starting;
+  t.teardown(() => gw.stop());
+  t.ok(tookMs >= 1_500, `the gateway waited for JetStream (started after ${tookMs} ms)`);
+  for (const s of gw.config.streams) {
+    const info = await gw.nats.jsm.streams.info(s.name);
+    t.equal(info.config.num_replicas, 3, `${s.name}: R3`);
+    t.equal(info.cluster?.replicas?.length, 2, `${s.name}: a leader and two replicas`);
+  }
+  t.equal(gw.ready().ready, true, 'ready');
+});
+
 t.test('a 3-node cluster (R3 stream) loses nodes: clients stay connected and get everything; readiness is honest', async (t) => {
   const cluster = await NatsCluster.start();
   t.teardown(() => cluster.destroy());
   const config = testConfig(cluster.urls[0]!, {
-    nats: { servers: cluster.urls, reconnectWaitMs: 100, requestTimeoutMs: 2_000 },
+    nats: { servers: cluster.urls, reconnectWaitMs: 100 },
     streams: [{ name: 'TEST', subjects: ['test.>'], replicas: 3 }],
   });
   const gw = await startGateway(config);
@@ -32,16 +59,17 @@ t.test('a 3-node cluster (R3 stream) loses nodes: clients stay connected and get
   const gwNode = nodeOf(gw.nats.nc.getServer());
   await cluster.node(gwNode).server.stop('SIGKILL');
   sent.push(...(await pub.publishMany('test.cluster', 100, 'b')));
-  await allReceived(clients, sent.length, 30_000);
+  await allReceived(clients, sent.length, 60_000);
   t.not(nodeOf(gw.nats.nc.getServer()), gwNode, `the gateway moved from ${gwNode} to another node`);
   await cluster.node(gwNode).server.run();
   await cluster.waitForQuorum();
   await waitFor('ready', () => gw.ready().ready, 15_000);
 
-  const leader = (await gw.nats.jsm.streams.info('TEST')).cluster!.leader!;
+  let leader = '';
+  await waitFor('the stream leader', async () => !!(leader = (await gw.nats.jsm.streams.info('TEST').catch(() => undefined))?.cluster?.leader ?? ''), 15_000);
   await cluster.restart(leader, 1_000);
   sent.push(...(await pub.publishMany('test.cluster', 100, 'c')));
-  await allReceived(clients, sent.length, 30_000);
+  await allReceived(clients, sent.length, 60_000);
   await waitFor('the new leader advisory', () => reread.includes('TEST'), 15_000);
   t.pass(`the stream's leader (${leader}) was killed: the gateway re-read the channel when another took over`);
   await cluster.waitForQuorum();
@@ -56,7 +84,7 @@ t.test('a 3-node cluster (R3 stream) loses nodes: clients stay connected and get
   await cluster.waitForQuorum();
   await waitFor('ready again', () => gw.ready().ready, 30_000);
   sent.push(...(await pub.publishMany('test.cluster', 50, 'd')));
-  await allReceived(clients, sent.length, 30_000);
+  await allReceived(clients, sent.length, 60_000);
 
   checkExact(t, clients, sent);
   t.ok(clients.every((c) => c.losses.length === 0), 'no client was disconnected by any of it');
