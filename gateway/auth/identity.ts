@@ -7,7 +7,7 @@ import { ErrorCode } from '../../proto/codes.js';
 import type { NamespaceConfig } from '../config/schema.js';
 import { ClientError } from '../errors.js';
 
-export type Action = 'subscribe' | 'history';
+export type Action = 'subscribe' | 'history' | 'presence';
 
 export interface Identity {
   /** User id ('' for anonymous). */
