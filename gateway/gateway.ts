@@ -1,6 +1,7 @@
 /**
- * Composition of the data plane: NATS connection and streams, hub, sessions, WebSocket server.
- * Data flows one way: NATS -> channels (hub) -> frames -> uWS topics / sockets.
+ * Composition of the gateway: NATS connection and streams, hub, sessions, WebSocket server (the
+ * data plane), and telemetry. Data flows one way: NATS -> channels (hub) -> frames -> uWS topics /
+ * sockets.
  */
 import type { Format } from '../proto/codec.js';
 import { ChannelResolver } from './channels/grammar.js';
@@ -10,11 +11,13 @@ import { HistoryReader } from './history/reader.js';
 import { Hub } from './hub/hub.js';
 import { createLogger, type Logger } from './log.js';
 import { connectNats, type Nats } from './nats/connection.js';
+import { followStatus } from './nats/status.js';
 import { Streams } from './nats/streams.js';
 import { Transcoder } from './schemas/transcoder.js';
 import type { Conn } from './session/conn.js';
 import type { RequestHandlers } from './session/request.js';
 import { Session, type SessionDeps } from './session/session.js';
+import { Telemetry } from './telemetry/telemetry.js';
 import { WsServer } from './transport/server.js';
 import { checkNative } from './transport/uws.js';
 
@@ -29,6 +32,7 @@ export class Gateway {
     readonly streams: Streams,
     readonly hub: Hub,
     readonly server: WsServer,
+    readonly telemetry: Telemetry,
   ) {}
 
   get port(): number {
@@ -37,10 +41,12 @@ export class Gateway {
 
   static async start(config: Config, log: Logger = createLogger(config.logLevel, config.nodeId)): Promise<Gateway> {
     checkNative(config.websocket.allowJsFallback, log);
+    const telemetry = new Telemetry(config, log);
     const resolver = new ChannelResolver(config);
     const transcoder = new Transcoder(config.schemas);
     let hub: Hub | undefined;
     const nats = await connectNats(config, log, () => void hub?.resync());
+    followStatus(nats.nc, telemetry.stats);
     try {
       const streams = new Streams(nats.jsm, config, log);
       await streams.declare();
@@ -48,15 +54,19 @@ export class Gateway {
       let deps: SessionDeps | undefined;
       const server = new WsServer(config, log, {
         openSession: (conn: Conn, format: Format) => new Session(conn, format, deps as SessionDeps),
-      });
-      hub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, lingerMs: LINGER_MS, tailCheckSec: config.tailCheckSec });
+      }, telemetry.stats);
+      hub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, telemetry, lingerMs: LINGER_MS, tailCheckSec: config.tailCheckSec });
       const handlers: RequestHandlers = { history: historyHandler({ resolver, streams, reader, transcoder }) };
-      deps = { config, resolver, hub, streams, reader, log, handlers };
+      deps = { config, resolver, hub, streams, reader, log, handlers, telemetry };
+      const h = hub;
+      telemetry.observe({ connections: () => server.connections, subscriptions: () => h.subscriptions, channels: () => h.size, presenceMembers: () => 0 });
       await server.listen();
       log.info({ port: server.port, path: config.websocket.path }, 'gateway listening');
-      return new Gateway(config, log, nats, streams, hub, server);
+      return new Gateway(config, log, nats, streams, hub, server, telemetry);
     } catch (e) {
+      hub?.close();
       await nats.nc.close();
+      await telemetry.shutdown();
       throw e;
     }
   }
@@ -65,5 +75,6 @@ export class Gateway {
     this.server.close();
     this.hub.close();
     await this.nats.nc.drain().catch(() => this.nats.nc.close());
+    await this.telemetry.shutdown();
   }
 }

@@ -10,6 +10,7 @@ import type { Fanout } from '../hub/channel.js';
 import type { Logger } from '../log.js';
 import type { Conn } from '../session/conn.js';
 import type { Session } from '../session/session.js';
+import type { Stats } from '../telemetry/stats.js';
 import { uWS, type ListenSocket, type TemplatedApp, type UwsSocket } from './uws.js';
 
 interface SocketData {
@@ -35,7 +36,7 @@ export class WsServer implements Fanout {
   private sweep: NodeJS.Timeout | undefined;
   port = 0;
 
-  constructor(private readonly config: Config, private readonly log: Logger, private readonly hooks: ServerHooks) {
+  constructor(private readonly config: Config, private readonly log: Logger, private readonly hooks: ServerHooks, private readonly stats: Stats) {
     const ws = config.websocket;
     this.app = uWS.App();
     this.app.ws<SocketData>(ws.path, {
@@ -66,6 +67,7 @@ export class WsServer implements Fanout {
         const session = this.hooks.openSession(data.conn, data.format);
         data.session = session;
         this.sessions.add(session);
+        this.stats.connectionsOpened++;
       },
       message: (sock, message, isBinary) => {
         const session = sock.getUserData().session;
@@ -80,6 +82,7 @@ export class WsServer implements Fanout {
         data.conn?.markClosed();
         const session = data.session;
         if (!session) return;
+        this.stats.connectionClosed(code);
         this.log.debug({ client: session.id, code }, 'connection closed');
         this.sessions.delete(session);
         this.backlogged.delete(session);
