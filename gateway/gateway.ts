@@ -1,18 +1,21 @@
 /**
  * Composition of the gateway: NATS connection and streams, hub, sessions, WebSocket server (the
- * data plane), and telemetry. Data flows one way: NATS -> channels (hub) -> frames -> uWS topics /
+ * data plane), presence and telemetry. Data flows one way: NATS -> channels (hub) -> frames -> uWS topics /
  * sockets.
  */
 import type { Format } from '../proto/codec.js';
 import { ChannelResolver } from './channels/grammar.js';
 import type { Config } from './config/schema.js';
 import { historyHandler } from './requests/history.js';
+import { presenceHandler } from './requests/presence.js';
 import { HistoryReader } from './history/reader.js';
 import { Hub } from './hub/hub.js';
 import { createLogger, type Logger } from './log.js';
 import { connectNats, type Nats } from './nats/connection.js';
+import { ExpiringBucket } from './nats/kv.js';
 import { followStatus } from './nats/status.js';
 import { Streams } from './nats/streams.js';
+import { Presence } from './presence/presence.js';
 import { Transcoder } from './schemas/transcoder.js';
 import type { Conn } from './session/conn.js';
 import type { RequestHandlers } from './session/request.js';
@@ -33,6 +36,7 @@ export class Gateway {
     readonly hub: Hub,
     readonly server: WsServer,
     readonly telemetry: Telemetry,
+    readonly presence: Presence | undefined,
   ) {}
 
   get port(): number {
@@ -41,11 +45,17 @@ export class Gateway {
 
   static async start(config: Config, log: Logger = createLogger(config.logLevel, config.nodeId)): Promise<Gateway> {
     checkNative(config.websocket.allowJsFallback, log);
+    const node = config.nodeId ?? '';
     const telemetry = new Telemetry(config, log);
     const resolver = new ChannelResolver(config);
     const transcoder = new Transcoder(config.schemas);
     let hub: Hub | undefined;
-    const nats = await connectNats(config, log, () => void hub?.resync());
+    let presence: Presence | undefined;
+    const nats = await connectNats(config, log, () => {
+      void hub?.resync();
+      // Entries may have expired while the connection was down.
+      presence?.heartbeat();
+    });
     followStatus(nats.nc, telemetry.stats);
     try {
       const streams = new Streams(nats.jsm, config, log);
@@ -56,15 +66,21 @@ export class Gateway {
         openSession: (conn: Conn, format: Format) => new Session(conn, format, deps as SessionDeps),
       }, telemetry.stats);
       hub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, telemetry, lingerMs: LINGER_MS, tailCheckSec: config.tailCheckSec });
-      const handlers: RequestHandlers = { history: historyHandler({ resolver, streams, reader, transcoder }) };
-      deps = { config, resolver, hub, streams, reader, log, handlers, telemetry };
+      if (config.namespaces.some((ns) => ns.presence)) {
+        const bucket = await ExpiringBucket.open(nats, { name: config.presence.bucket, ttlSec: config.presence.ttlSec, replicas: config.presence.replicas }, log);
+        presence = new Presence({ nc: nats.nc, bucket, reader, fanout: server, config: config.presence, node, stats: telemetry.stats, log });
+      }
+      const handlers: RequestHandlers = { history: historyHandler({ resolver, streams, reader, transcoder }), presence: presenceHandler(resolver, presence) };
+      deps = { config, resolver, hub, streams, reader, log, handlers, telemetry, presence };
       const h = hub;
-      telemetry.observe({ connections: () => server.connections, subscriptions: () => h.subscriptions, channels: () => h.size, presenceMembers: () => 0 });
+      const p = presence;
+      telemetry.observe({ connections: () => server.connections, subscriptions: () => h.subscriptions, channels: () => h.size, presenceMembers: () => p?.members ?? 0 });
       await server.listen();
       log.info({ port: server.port, path: config.websocket.path }, 'gateway listening');
-      return new Gateway(config, log, nats, streams, hub, server, telemetry);
+      return new Gateway(config, log, nats, streams, hub, server, telemetry, presence);
     } catch (e) {
       hub?.close();
+      await presence?.close();
       await nats.nc.close();
       await telemetry.shutdown();
       throw e;
@@ -74,6 +90,8 @@ export class Gateway {
   async stop(): Promise<void> {
     this.server.close();
     this.hub.close();
+    // Leaves of the connections just closed go out before NATS does.
+    await this.presence?.close();
     await this.nats.nc.drain().catch(() => this.nats.nc.close());
     await this.telemetry.shutdown();
   }

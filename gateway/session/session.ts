@@ -17,6 +17,7 @@ import type { Hub } from '../hub/hub.js';
 import type { Pub } from '../hub/publication.js';
 import type { Logger } from '../log.js';
 import type { Streams } from '../nats/streams.js';
+import type { Presence } from '../presence/presence.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { endSpan } from '../telemetry/tracing.js';
 import { ANONYMOUS, authorize, type Identity } from '../auth/identity.js';
@@ -35,6 +36,8 @@ export interface SessionDeps {
   log: Logger;
   handlers: RequestHandlers;
   telemetry: Telemetry;
+  /** Undefined when no namespace enables presence. */
+  presence: Presence | undefined;
 }
 
 type State = 'handshake' | 'connected' | 'closed';
@@ -137,6 +140,7 @@ export class Session implements SessionIo, Requester {
       if (req.since) this.deps.telemetry.stats.resumes[plan.recovered ? 'recovered' : 'not_recovered']++;
       if (plan.from) await this.replay(sub, req, plan.from);
       else sub.goLive();
+      if (sub.state === 'live') this.deps.presence?.join(ref, this);
     } catch (e) {
       if (sub.state === 'closed' || this.closed) return;
       this.deps.log.warn({ client: this.id, channel: ref.channel, err: (e as Error).message }, 'subscribe failed');
@@ -173,6 +177,7 @@ export class Session implements SessionIo, Requester {
   }
 
   private dropSub(channel: string, sub: ClientSubscription): void {
+    this.deps.presence?.leave(channel, this.id);
     sub.close();
     if (this.subs.get(channel) === sub) this.subs.delete(channel);
     this.deps.hub.leave(sub.channel, sub);
