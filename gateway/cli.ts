@@ -38,6 +38,10 @@ async function serve(argv: string[]): Promise<void> {
   const log = createLogger(config.logLevel, config.nodeId);
   const gw = await Gateway.start(config, log);
   const host = config.websocket.host === '0.0.0.0' ? '127.0.0.1' : config.websocket.host;
+  if (gw.controlPort) {
+    const ctl = config.control.host === '0.0.0.0' ? '127.0.0.1' : config.control.host;
+    console.error(`jetgate: control plane on http://${ctl}:${gw.controlPort} (/healthz, /readyz, /metrics, /api/v1, /docs)`);
+  }
   console.error(`jetgate: clients connect to ws://${host}:${gw.port}${config.websocket.path} (subprotocol jetgate.v1.proto or jetgate.v1.json)`);
   let stopping = false;
   const stop = (signal: string) => {

@@ -61,6 +61,10 @@ export class Session implements SessionIo, Requester {
     return this.state === 'closed';
   }
 
+  hasSubscription(channel: string): boolean {
+    return this.subs.has(channel);
+  }
+
   // ------------------------------------------------------------------------------------------
   // Input
 

@@ -116,6 +116,11 @@ export class WsServer implements Fanout {
     }
   }
 
+  /** True while the listen socket is open. */
+  get listening(): boolean {
+    return this.listenSocket !== undefined;
+  }
+
   get connections(): number {
     return this.sessions.size;
   }

@@ -11,17 +11,18 @@ import { createLogger } from '../../gateway/log.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-/** A test configuration: stream TEST on test.>, namespace "test" (anonymous), port 0. */
+/** A test configuration: stream TEST on test.>, namespace "test" (anonymous), ports 0. */
 export function testConfig(natsUrl: string, extra: Record<string, unknown> = {}): Config {
   const base = {
     logLevel: process.env.JETGATE_TEST_LOG ?? 'warn',
     nats: { servers: [natsUrl] },
     websocket: { host: '127.0.0.1', port: 0 },
+    control: { host: '127.0.0.1', port: 0 },
     streams: [{ name: 'TEST', subjects: ['test.>'] }],
     namespaces: [{ name: 'test', stream: 'TEST', anonymous: true, window: 100 }],
   };
   const merged: Record<string, unknown> = { ...base, ...extra };
-  for (const k of ['nats', 'websocket'] as const) merged[k] = { ...base[k], ...((extra[k] as object | undefined) ?? {}) };
+  for (const k of ['nats', 'websocket', 'control'] as const) merged[k] = { ...base[k], ...((extra[k] as object | undefined) ?? {}) };
   return validateConfig(merged);
 }
 
@@ -34,10 +35,15 @@ const CLI = fileURLToPath(new URL('../../gateway/cli.js', import.meta.url));
 /** The gateway in a child process (`jetgate serve`), for kill -9 tests. */
 export class GatewayProcess {
   private log = ''; // stdout and stderr, interleaved
-  private constructor(private readonly proc: ChildProcess, readonly port: number) {}
+  private constructor(private readonly proc: ChildProcess, readonly port: number, readonly controlPort: number) {}
 
   get url(): string {
     return `ws://127.0.0.1:${this.port}/ws`;
+  }
+
+  /** Base URL of its control plane. */
+  get controlUrl(): string {
+    return `http://127.0.0.1:${this.controlPort}`;
   }
 
   /** Everything the process printed (logs on stdout, messages on stderr). */
@@ -67,7 +73,7 @@ export class GatewayProcess {
         reject(new Error(`gateway exited with ${code}:\n${out}`));
       });
     });
-    const gp = new GatewayProcess(proc, port);
+    const gp = new GatewayProcess(proc, port, Number(/control plane on http:\/\/[^:]+:(\d+)/.exec(out)?.[1] ?? 0));
     gp.log = out;
     proc.stdout?.removeAllListeners('data');
     proc.stderr?.removeAllListeners('data');

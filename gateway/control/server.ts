@@ -1,0 +1,110 @@
+/**
+ * The control plane: a fastify server on its own port, apart from the WebSocket data plane.
+ * Operations routes (/healthz, /readyz, /metrics), the server API under /api/v1 (API keys), and
+ * its OpenAPI description (/docs/json, /docs). Every error has one shape (./errors.ts); every
+ * request has an id (X-Request-Id, taken from the caller when sane) that its log lines carry.
+ */
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import { LogController, fastify, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ChannelResolver } from '../channels/grammar.js';
+import type { Config } from '../config/schema.js';
+import { JetgateError } from '../errors.js';
+import type { Hub } from '../hub/hub.js';
+import type { Logger } from '../log.js';
+import type { JetStreamClient } from '../nats/connection.js';
+import type { Presence } from '../presence/presence.js';
+import type { HistoryDeps } from '../requests/history.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import type { Commands } from './commands.js';
+import { registerDocs } from './docs.js';
+import { ApiError, apiErrorOf, type ErrorBody } from './errors.js';
+import type { Readiness } from './readiness.js';
+import { registerApi } from './routes/api.js';
+import { registerOps } from './routes/ops.js';
+import { ErrorResponse } from './schemas.js';
+
+export interface ControlDeps {
+  config: Config;
+  log: Logger;
+  telemetry: Telemetry;
+  resolver: ChannelResolver;
+  history: HistoryDeps;
+  presence: Presence | undefined;
+  hub: Hub;
+  js: JetStreamClient;
+  commands: Commands;
+  readiness: () => Readiness;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+function requestId(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+export function sendError(req: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
+  const err = apiErrorOf(e);
+  if (err.status >= 500) req.log.error({ err: e }, 'request failed');
+  const body: ErrorBody = { error: { code: err.code, message: err.message, requestId: req.id } };
+  return reply.status(err.status).send(body);
+}
+
+export class ControlServer {
+  private constructor(private readonly app: FastifyInstance, readonly port: number) {}
+
+  static async start(deps: ControlDeps): Promise<ControlServer> {
+    const { host, port, bodyLimitBytes } = deps.config.control;
+    const logger: FastifyBaseLogger = deps.log.child({ component: 'control' });
+    const app = fastify({
+      loggerInstance: logger,
+      // One line per request, written below (probes and scrapes at debug), instead of fastify's two.
+      logController: new LogController({ disableRequestLogging: true }),
+      genReqId: requestId,
+      bodyLimit: bodyLimitBytes,
+      // Unknown keys are an error, not silently dropped.
+      ajv: { customOptions: { removeAdditional: false } },
+    });
+    app.addSchema(ErrorResponse);
+    app.addHook('onSend', async (req, reply) => {
+      reply.header('x-request-id', req.id);
+    });
+    app.addHook('onResponse', async (req, reply) => {
+      const route = req.routeOptions.url ?? 'unknown';
+      const ms = Math.round(reply.elapsedTime);
+      const line = { method: req.method, route, status: reply.statusCode, ms };
+      if (route.startsWith('/api/')) req.log.info(line, 'api request');
+      else req.log.debug(line, 'request');
+      deps.telemetry.metrics?.apiRequest(route, req.method, reply.statusCode);
+    });
+    app.setErrorHandler((e, req, reply) => sendError(req, reply, e));
+    app.setNotFoundHandler((req, reply) => sendError(req, reply, new ApiError('NotFound', `no route ${req.method} ${req.url.split('?')[0]}`)));
+
+    await app.register(swagger, {
+      openapi: {
+        info: { title: 'jetgate control plane', version: '1', description: 'Health, readiness, metrics and the server API of a jetgate gateway node (docs/operations.md).' },
+        components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'one of control.apiKeys; X-API-Key: <key> works too' } } },
+      },
+      refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    });
+    registerOps(app, deps);
+    await app.register((api, _opts, done) => {
+      registerApi(api, deps);
+      done();
+    }, { prefix: '/api/v1' });
+    registerDocs(app);
+
+    try {
+      await app.listen({ host, port });
+    } catch (e) {
+      throw new JetgateError('LISTEN_FAILED', `control plane cannot listen on ${host}:${port}: ${(e as Error).message}`);
+    }
+    const address = app.server.address();
+    return new ControlServer(app, typeof address === 'object' && address ? address.port : port);
+  }
+
+  close(): Promise<void> {
+    return this.app.close();
+  }
+}
