@@ -80,7 +80,7 @@ export class Gateway {
       hub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, telemetry, lingerMs: LINGER_MS, tailCheckSec: config.tailCheckSec });
       if (config.namespaces.some((ns) => ns.presence)) {
         const bucket = await ExpiringBucket.open(nats, { name: config.presence.bucket, ttlSec: config.presence.ttlSec, replicas: config.presence.replicas }, log);
-        presence = new Presence({ nc: nats.nc, bucket, reader, fanout: server, config: config.presence, node, stats: telemetry.stats, log });
+        presence = new Presence({ nc: nats.nc, bucket, fanout: server, config: config.presence, node, stats: telemetry.stats, log });
       }
       const history: HistoryDeps = { resolver, streams, reader, transcoder };
       const handlers: RequestHandlers = { history: historyHandler(history), presence: presenceHandler(resolver, presence) };

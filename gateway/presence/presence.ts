@@ -15,11 +15,10 @@
 import { decodeServer, encodeServer, type ServerMessage } from '../../proto/codec.js';
 import type { ChannelRef } from '../channels/grammar.js';
 import type { PresenceConfig } from '../config/schema.js';
-import { headerPicker, type HistoryReader } from '../history/reader.js';
 import { topicOf, type Fanout } from '../hub/channel.js';
 import type { Logger } from '../log.js';
 import type { Msg, NatsConnection, Subscription } from '../nats/connection.js';
-import { KV_OPERATION, type ExpiringBucket } from '../nats/kv.js';
+import type { ExpiringBucket } from '../nats/kv.js';
 import type { Requester } from '../session/request.js';
 import type { Stats } from '../telemetry/stats.js';
 import { channelPattern, decodeEntry, encodeEntry, eventSubject, memberKey, type PresenceEntry } from './keys.js';
@@ -27,7 +26,6 @@ import { channelPattern, decodeEntry, encodeEntry, eventSubject, memberKey, type
 export interface PresenceDeps {
   nc: NatsConnection;
   bucket: ExpiringBucket;
-  reader: HistoryReader;
   fanout: Fanout;
   config: PresenceConfig;
   node: string;
@@ -46,8 +44,6 @@ interface Feed {
   sub: Subscription;
   members: number;
 }
-
-const pickOperation = headerPicker([KV_OPERATION]);
 
 /** True when presence is tracked for subscribers of that channel. */
 export function tracksPresence(ref: ChannelRef): boolean {
@@ -104,17 +100,8 @@ export class Presence {
 
   /** Everyone subscribed to the channel on any node, as KV holds it. */
   async list(channel: string): Promise<PresenceEntry[]> {
-    // By key, in sequence order: a key rewritten while the read runs is seen again; the last wins.
-    const byKey = new Map<string, PresenceEntry | null>();
-    const reads = this.deps.reader.read({
-      stream: this.deps.bucket.stream,
-      filter: this.deps.bucket.subject(channelPattern(channel)),
-      start: { lastPerSubject: true },
-    }, pickOperation);
-    for await (const batch of reads) {
-      for (const r of batch) byKey.set(r.subject, r.headers?.[KV_OPERATION] ? null : decodeEntry(r.data));
-    }
-    return [...byKey.values()].filter((e): e is PresenceEntry => e !== null);
+    const entries = await this.deps.bucket.entries(channelPattern(channel));
+    return entries.map((e) => decodeEntry(e.value)).filter((e): e is PresenceEntry => e !== null);
   }
 
   /** Rewrites every entry (the bucket's TTL would expire them); also after NATS reconnected. */
