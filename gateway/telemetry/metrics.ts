@@ -37,10 +37,12 @@ export class Metrics {
   private readonly apiRequests: Counter;
 
   constructor(meter: Meter, stats: Stats, gauges: Gauges) {
-    this.replayDuration = meter.createHistogram('jetgate.replay.duration', {
+    // The unit is in the name too: the Prometheus exporter adds no unit suffix, the Collector's
+    // does unless it is there, so both paths give jetgate_replay_duration_seconds.
+    this.replayDuration = meter.createHistogram('jetgate.replay.duration.seconds', {
       unit: 's', description: 'time from a subscribe that replays to the subscription going live', advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     });
-    this.recoveryDuration = meter.createHistogram('jetgate.recovery.duration', {
+    this.recoveryDuration = meter.createHistogram('jetgate.recovery.duration.seconds', {
       unit: 's', description: 'time a channel took to fill a live-path gap from JetStream', advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     });
     this.apiRequests = meter.createCounter('jetgate.api.requests', { description: 'server API and control plane requests, by route and status' });
