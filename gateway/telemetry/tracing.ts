@@ -31,6 +31,12 @@ export const natsHeaderGetter: TextMapGetter<MsgHdrs> = {
 
 const propagator = new W3CTraceContextPropagator();
 
+/** The sampled bit of a version-00 traceparent (`00-<trace id>-<span id>-<flags>`); other versions: true. */
+export function sampledFlag(traceparent: string): boolean {
+  if (!traceparent.startsWith('00-') || traceparent.length !== 55) return true;
+  return (parseInt(traceparent.slice(53), 16) & 1) === 1;
+}
+
 export class Tracing {
   constructor(private readonly tracer: Tracer | undefined) {}
 
@@ -40,7 +46,11 @@ export class Tracing {
 
   /** A receive span continuing the producer's trace; undefined when untraced or not sampled. */
   receive(h: MsgHdrs | undefined, channel: string, subject: string, seq: number): Span | undefined {
-    if (!this.tracer || !h?.has(TRACEPARENT)) return undefined;
+    if (!this.tracer || !h) return undefined;
+    // The parent-based sampler drops what the producer did not sample: decide that before paying
+    // for context extraction and a non-recording span.
+    const tp = h.get(TRACEPARENT);
+    if (!tp || !sampledFlag(tp)) return undefined;
     const parent = propagator.extract(ROOT_CONTEXT, h, natsHeaderGetter);
     const span = this.tracer.startSpan('jetgate.receive', {
       kind: SpanKind.CONSUMER,

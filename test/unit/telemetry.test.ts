@@ -2,7 +2,7 @@ import t from 'tap';
 import { CloseCode } from '../../proto/codes.js';
 import { closeReason } from '../../gateway/telemetry/metrics.js';
 import { Stats } from '../../gateway/telemetry/stats.js';
-import { natsHeaderGetter } from '../../gateway/telemetry/tracing.js';
+import { natsHeaderGetter, sampledFlag } from '../../gateway/telemetry/tracing.js';
 import { natsHeaders } from '../../gateway/nats/connection.js';
 
 t.test('close codes get stable names', async (t) => {
@@ -27,4 +27,11 @@ t.test('trace context is read from NATS headers', async (t) => {
   t.equal(natsHeaderGetter.get(h, 'traceparent'), '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
   t.equal(natsHeaderGetter.get(h, 'missing'), undefined);
   t.same(natsHeaderGetter.keys(h).sort(), ['traceparent', 'tracestate']);
+});
+
+t.test('the sampled flag of a traceparent', async (t) => {
+  t.equal(sampledFlag('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'), true);
+  t.equal(sampledFlag('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00'), false);
+  t.equal(sampledFlag('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-03'), true, 'other flags may be set');
+  t.equal(sampledFlag('01-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00-extra'), true, 'a later version: the propagator decides');
 });
