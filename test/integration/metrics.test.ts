@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { headers } from 'nats';
 import { CloseCode } from '../../proto/codes.js';
@@ -91,6 +92,14 @@ t.test('metrics move with traffic and are served in Prometheus text format', asy
   t.equal(m.get('jetgate_nats_disconnects_total'), 1);
   t.equal(m.get('jetgate_nats_connected'), 1);
   t.equal(m.get('target_info{service_instance_id="' + f.gw.config.nodeId + '",service_name="jetgate"}'), 1, 'the resource names the node');
+
+  // The dashboard and the operations guide use the names the gateway serves.
+  for (const file of ['infra/grafana/jetgate.json', 'docs/operations.md']) {
+    const text = readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8');
+    const names = new Set(text.match(/\bjetgate_[a-z_]+\b/g));
+    t.ok(names.size > 10, `${file} names ${names.size} metrics`);
+    for (const n of names) t.ok(m.type(n) ?? m.type(n.replace(/_(bucket|sum|count)$/, '')), `${file}: ${n} is served`);
+  }
 });
 
 t.test('Prometheus can be turned off', async (t) => {
