@@ -57,7 +57,7 @@ export class Gateway {
   static async start(config: Config, log: Logger = createLogger(config.logLevel, config.nodeId)): Promise<Gateway> {
     checkNative(config.websocket.allowJsFallback, log);
     const node = config.nodeId ?? '';
-    const telemetry = new Telemetry(config, log);
+    const telemetry = await Telemetry.create(config, log);
     const resolver = new ChannelResolver(config);
     const transcoder = new Transcoder(config.schemas);
     let hub: Hub | undefined;

@@ -34,9 +34,9 @@ traced.set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-
 const unsampled = republished();
 unsampled.set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00');
 
-const off = new Telemetry(validateConfig({ nodeId: 'bench' }), log);
+const off = await Telemetry.create(validateConfig({ nodeId: 'bench' }), log);
 // A receiver that is never there: spans queue in the batch processor and are dropped past its bound.
-const on = new Telemetry(validateConfig({ nodeId: 'bench', telemetry: { traces: true, otlpEndpoint: 'http://127.0.0.1:9', traceSampleRatio: 1 } }), log);
+const on = await Telemetry.create(validateConfig({ nodeId: 'bench', telemetry: { traces: true, otlpEndpoint: 'http://127.0.0.1:9', traceSampleRatio: 1 } }), log);
 const stats = new Stats();
 const N = 2_000_000;
 
@@ -55,7 +55,7 @@ bench('tracing on, sampled: receive + deliver spans', 50_000, () => {
   if (span) on.tracing.delivered(span, Date.now(), 100, 1);
 });
 
-const metrics = new Telemetry(validateConfig({ nodeId: 'bench' }), log);
+const metrics = await Telemetry.create(validateConfig({ nodeId: 'bench' }), log);
 metrics.observe({ connections: () => 1, subscriptions: () => 1, channels: () => 1, presenceMembers: () => 0 });
 for (let c = 1000; c < 1020; c++) metrics.stats.connectionClosed(c);
 const t0 = process.cpuUsage();

@@ -2,16 +2,15 @@
  * OpenTelemetry for one gateway: its own meter and tracer providers (never the process-global
  * ones, so several gateways in one process — tests, embedding — each report their own), with the
  * exporters the configuration asks for: Prometheus text for /metrics, OTLP/HTTP for metrics and
- * traces. Built from the SDK packages @opentelemetry/sdk-node bundles.
+ * traces. Built from the SDK packages @opentelemetry/sdk-node bundles; the tracing SDK and the
+ * OTLP exporters are loaded only when configured (start-up time).
  */
 import { type Meter } from '@opentelemetry/api';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { envDetector, detectResources, resourceFromAttributes } from '@opentelemetry/resources';
+import { envDetector, detectResources, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
-import type { Config } from '../config/schema.js';
+import type { TracerProvider } from '@opentelemetry/sdk-trace';
+import type { Config, TelemetryConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { Metrics, type Gauges } from './metrics.js';
 import { Stats } from './stats.js';
@@ -30,33 +29,44 @@ export class Telemetry {
   private readonly prometheus: PrometheusExporter | undefined;
   private readonly serializer = new PrometheusSerializer();
 
-  constructor(config: Config, log: Logger) {
+  private constructor(t: TelemetryConfig, resource: Resource, otlpMetrics: IMetricReader | undefined, tracerProvider: TracerProvider | undefined) {
+    const readers: IMetricReader[] = [];
+    if (t.prometheus) readers.push((this.prometheus = new PrometheusExporter({ preventServerStart: true })));
+    if (otlpMetrics) readers.push(otlpMetrics);
+    if (readers.length) {
+      this.meterProvider = new MeterProvider({ resource, readers });
+      this.meter = this.meterProvider.getMeter(SCOPE);
+    }
+    this.tracerProvider = tracerProvider;
+    this.tracing = new Tracing(tracerProvider?.getTracer(SCOPE));
+  }
+
+  static async create(config: Config, log: Logger): Promise<Telemetry> {
     const t = config.telemetry;
     const resource = detectResources({ detectors: [envDetector] }).merge(resourceFromAttributes({
       'service.name': t.serviceName,
       'service.instance.id': config.nodeId ?? '',
     }));
-    const readers: IMetricReader[] = [];
-    if (t.prometheus) readers.push((this.prometheus = new PrometheusExporter({ preventServerStart: true })));
-    if (t.otlpEndpoint) {
-      readers.push(new PeriodicExportingMetricReader({
-        exporter: new OTLPMetricExporter({ url: `${trimSlash(t.otlpEndpoint)}/v1/metrics` }),
+    const endpoint = t.otlpEndpoint.replace(/\/+$/, '');
+    let otlpMetrics: IMetricReader | undefined;
+    if (endpoint) {
+      const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-http');
+      otlpMetrics = new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({ url: `${endpoint}/v1/metrics` }),
         exportIntervalMillis: t.metricsIntervalSec * 1000,
-      }));
-    }
-    if (readers.length) {
-      this.meterProvider = new MeterProvider({ resource, readers });
-      this.meter = this.meterProvider.getMeter(SCOPE);
-    }
-    if (t.traces) {
-      this.tracerProvider = new TracerProvider({
-        resource,
-        sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(t.traceSampleRatio) }),
-        spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${trimSlash(t.otlpEndpoint)}/v1/traces` }) })],
       });
     }
-    this.tracing = new Tracing(this.tracerProvider?.getTracer(SCOPE));
-    log.info({ prometheus: t.prometheus, otlp: t.otlpEndpoint || undefined, traces: t.traces }, 'telemetry');
+    let tracerProvider: TracerProvider | undefined;
+    if (t.traces) {
+      const [sdk, { OTLPTraceExporter }] = await Promise.all([import('@opentelemetry/sdk-trace'), import('@opentelemetry/exporter-trace-otlp-http')]);
+      tracerProvider = new sdk.TracerProvider({
+        resource,
+        sampler: new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(t.traceSampleRatio) }),
+        spanProcessors: [new sdk.BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${endpoint}/v1/traces` }) })],
+      });
+    }
+    log.info({ prometheus: t.prometheus, otlp: endpoint || undefined, traces: t.traces }, 'telemetry');
+    return new Telemetry(t, resource, otlpMetrics, tracerProvider);
   }
 
   /** Creates the instruments once the gateway's parts exist. */
@@ -79,8 +89,4 @@ export class Telemetry {
   async shutdown(): Promise<void> {
     await Promise.allSettled([this.tracerProvider?.shutdown(), this.meterProvider?.shutdown()]);
   }
-}
-
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, '');
 }

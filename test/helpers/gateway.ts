@@ -58,7 +58,11 @@ export class GatewayProcess {
     const proc = spawn(process.execPath, [CLI, 'serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 15_000);
+      // Generous: on a shared, loaded machine a start-up (module loading, stream checks) can crawl.
+      const timer = setTimeout(() => {
+        proc.kill('SIGKILL'); // a half-started gateway would keep the test process alive
+        reject(new Error(`gateway did not start:\n${out}`));
+      }, 30_000);
       proc.stderr?.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /ws:\/\/[^:]+:(\d+)\//.exec(out);
