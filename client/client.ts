@@ -60,11 +60,15 @@ export interface CallOptions {
 export interface PublishOptions extends CallOptions {
   /** Same key, same channel: stored once. Generated when absent (and kept for the SDK's retry). */
   idempotencyKey?: string;
+  /** Headers stored with the publication (the gateway drops reserved ones: Jetgate-*, Nats-*). */
+  headers?: Record<string, string>;
 }
 
 export interface RpcOptions {
   /** Deadline for the handler, enforced by the gateway; the client waits a little longer. */
   timeoutMs?: number;
+  /** Headers passed on to the service, e.g. traceparent (the gateway drops Jetgate-*, Nats-*). */
+  headers?: Record<string, string>;
 }
 
 export interface HistoryOptions extends CallOptions {
@@ -172,13 +176,13 @@ export class JetgateClient extends Emitter<ClientEvents> {
 
   /** Publishes to a channel. Retried once on the next connection if the connection drops first. */
   publish(channel: string, payload: Payload, options: PublishOptions = {}): Promise<PublishResult> {
-    const publish = { channel, data: payload.data, json: payload.json, type: payload.type, idempotencyKey: options.idempotencyKey ?? randomKey() };
+    const publish = { channel, data: payload.data, json: payload.json, type: payload.type, idempotencyKey: options.idempotencyKey ?? randomKey(), headers: options.headers };
     return this.call({ publish }, 'publish', options.timeoutMs ?? this.timeoutMs, 1).then(toPublishResult);
   }
 
   /** Calls `<namespace>:<method>` on a backend service through the gateway. */
   rpc(method: string, payload: Payload = {}, options: RpcOptions = {}): Promise<RpcResult> {
-    const rpc = { method, data: payload.data, json: payload.json, type: payload.type, timeoutMs: options.timeoutMs };
+    const rpc = { method, data: payload.data, json: payload.json, type: payload.type, timeoutMs: options.timeoutMs, headers: options.headers };
     const wait = options.timeoutMs === undefined ? this.timeoutMs : options.timeoutMs + RPC_MARGIN_MS;
     return this.call({ rpc }, 'rpc', wait).then(toRpcResult);
   }

@@ -3,6 +3,7 @@
  * gateway, with the client SDK), publish (store a publication in JetStream).
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ChannelResolver } from './channels/grammar.js';
 import { loadConfig, ConfigError } from './config/load.js';
@@ -10,7 +11,7 @@ import type { Config } from './config/schema.js';
 import { JetgateError, ClientError } from './errors.js';
 
 const USAGE = `Usage:
-  jetgate serve   [--config FILE] [--port N] [--nats URL]
+  jetgate serve   [--config FILE] [--port N] [--nats URL] [--workers N]
   jetgate tail    <channel> [--url WS_URL] [--since SEQ[:EPOCH]] [--rewind N] [--json]
   jetgate publish <channel> <payload> [--config FILE] [--nats URL] [--type TYPE] [--id KEY]
 
@@ -23,32 +24,55 @@ function configFile(flag: string | undefined): string | undefined {
   return existsSync('jetgate.json') ? 'jetgate.json' : undefined;
 }
 
-function load(values: { config?: string; port?: string; nats?: string }): Config {
+function load(values: { config?: string; port?: string; nats?: string; workers?: string }): Config {
   const overrides: Record<string, unknown> = {};
   if (values.port !== undefined) overrides['websocket.port'] = Number(values.port);
+  if (values.workers !== undefined) overrides['workers'] = Number(values.workers);
   if (values.nats !== undefined) overrides['nats.servers'] = values.nats.split(',');
   return loadConfig({ file: configFile(values.config), overrides });
 }
 
+/** How long past the drain window a stuck shutdown may take before the process gives up. */
+const SHUTDOWN_GRACE_MS = 3_000;
+
 async function serve(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, port: { type: 'string' }, nats: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string' }, port: { type: 'string' }, nats: { type: 'string' }, workers: { type: 'string' } },
+  });
   const config = load(values);
   // Each command loads only what it uses: a CLI that answers fast.
-  const [{ Gateway }, { createLogger }] = await Promise.all([import('./gateway.js'), import('./log.js')]);
+  const [{ Gateway }, { Supervisor }, { createLogger }] = await Promise.all([import('./gateway.js'), import('./supervisor/supervisor.js'), import('./log.js')]);
   const log = createLogger(config.logLevel, config.nodeId);
-  const gw = await Gateway.start(config, log);
+  const workers = config.workers || availableParallelism();
+  // One worker runs here, in this process; more run as supervised child processes on one port.
+  const running = workers === 1 ? await Gateway.start(config, log) : await Supervisor.start(config, log, workers);
   const host = config.websocket.host === '0.0.0.0' ? '127.0.0.1' : config.websocket.host;
-  if (gw.controlPort) {
+  if (running.controlPort) {
     const ctl = config.control.host === '0.0.0.0' ? '127.0.0.1' : config.control.host;
-    console.error(`jetgate: control plane on http://${ctl}:${gw.controlPort} (/healthz, /readyz, /metrics, /api/v1, /docs)`);
+    if (running instanceof Supervisor) {
+      const each = config.control.port ? `ports ${config.control.port + 1}-${config.control.port + workers}` : 'free ports (logged)';
+      console.error(`jetgate: node health on http://${ctl}:${running.controlPort} (/healthz, /readyz); each worker's control plane (/metrics, /api/v1, /docs) on ${each}`);
+    } else console.error(`jetgate: control plane on http://${ctl}:${running.controlPort} (/healthz, /readyz, /metrics, /api/v1, /docs)`);
   }
-  console.error(`jetgate: clients connect to ws://${host}:${gw.port}${config.websocket.path} (subprotocol jetgate.v1.proto or jetgate.v1.json)`);
+  const scheme = config.websocket.tls.certFile ? 'wss' : 'ws';
+  console.error(`jetgate: clients connect to ${scheme}://${host}:${running.port}${config.websocket.path} (subprotocol jetgate.v1.proto or jetgate.v1.json)`);
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting without finishing the drain');
+      process.exit(1);
+    }
     stopping = true;
-    log.info({ signal }, 'stopping');
-    gw.stop().then(() => process.exit(0), () => process.exit(1));
+    log.info({ signal, drainWindowMs: config.shutdown.drainWindowMs }, 'draining');
+    setTimeout(() => {
+      log.error('drain did not finish in time: exiting');
+      process.exit(1);
+    }, config.shutdown.drainWindowMs + SHUTDOWN_GRACE_MS).unref();
+    running.drain().then(() => process.exit(0), (e: Error) => {
+      log.error({ err: e.message }, 'drain failed');
+      process.exit(1);
+    });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

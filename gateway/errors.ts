@@ -10,7 +10,11 @@ export type GatewayErrorCode =
   | 'STREAM_MISSING'
   | 'STREAM_MISMATCH'
   | 'NATS_UNAVAILABLE'
-  | 'LISTEN_FAILED';
+  | 'LISTEN_FAILED'
+  | 'READ_INTERRUPTED'
+  | 'WORKER_FAILED'
+  | 'AUTH_INVALID'
+  | 'TLS_INVALID';
 
 export class JetgateError extends Error {
   override name = 'JetgateError';

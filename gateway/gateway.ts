@@ -4,19 +4,26 @@
  * (hub) -> frames -> uWS topics / sockets.
  */
 import type { Format } from '../proto/codec.js';
+import { CloseCode } from '../proto/codes.js';
+import { JwtVerifier } from './auth/verifier.js';
 import { ChannelResolver } from './channels/grammar.js';
 import type { Config } from './config/schema.js';
 import { Commands, applyCommand } from './control/commands.js';
-import { readiness, type ReadinessFacts } from './control/readiness.js';
 import { ControlServer } from './control/server.js';
+import { spreadDisconnects } from './drain/drain.js';
+import { drainPlan } from './drain/schedule.js';
+import { Readiness, type ReadinessState } from './health/readiness.js';
+import { StreamProbe } from './health/stream-probe.js';
 import { historyHandler, type HistoryDeps } from './requests/history.js';
 import { presenceHandler } from './requests/presence.js';
 import { HistoryReader } from './history/reader.js';
 import { Hub } from './hub/hub.js';
+import { publishHandler } from './publish/handler.js';
+import { rpcHandler } from './rpc/handler.js';
 import { createLogger, type Logger } from './log.js';
+import { watchStreamLeaders } from './nats/advisories.js';
 import { connectNats, type Nats } from './nats/connection.js';
 import { ExpiringBucket } from './nats/kv.js';
-import { followStatus } from './nats/status.js';
 import { Streams } from './nats/streams.js';
 import { Presence } from './presence/presence.js';
 import { Transcoder } from './schemas/transcoder.js';
@@ -30,8 +37,11 @@ import { checkNative } from './transport/uws.js';
 /** How long a channel with no subscribers keeps its subscription and window (fast page reloads). */
 const LINGER_MS = 30_000;
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
 export class Gateway {
   private control: ControlServer | undefined;
+  private draining: Promise<void> | undefined;
 
   private constructor(
     readonly config: Config,
@@ -43,6 +53,9 @@ export class Gateway {
     readonly telemetry: Telemetry,
     readonly presence: Presence | undefined,
     private readonly commands: Commands,
+    private readonly readiness: Readiness,
+    private readonly probe: StreamProbe,
+    private readonly verifier: JwtVerifier,
   ) {}
 
   get port(): number {
@@ -54,58 +67,95 @@ export class Gateway {
     return this.control?.port ?? 0;
   }
 
+  /** Whether this gateway can serve new clients now, and the parts that say why not. */
+  ready(): ReadinessState {
+    return this.readiness.get();
+  }
+
+  /** Calls `listener` whenever readiness changes; returns the unsubscribe function. */
+  onReadiness(listener: (state: ReadinessState) => void): () => void {
+    return this.readiness.onChange(listener);
+  }
+
   static async start(config: Config, log: Logger = createLogger(config.logLevel, config.nodeId)): Promise<Gateway> {
     checkNative(config.websocket.allowJsFallback, log);
     const node = config.nodeId ?? '';
     const telemetry = await Telemetry.create(config, log);
+    const verifier = JwtVerifier.create(config.auth, log);
     const resolver = new ChannelResolver(config);
     const transcoder = new Transcoder(config.schemas);
+    const readiness = new Readiness();
     let hub: Hub | undefined;
     let presence: Presence | undefined;
-    const nats = await connectNats(config, log, () => {
-      void hub?.resync();
-      // Entries may have expired while the connection was down.
-      presence?.heartbeat();
+    let probe: StreamProbe | undefined;
+    const { stats } = telemetry;
+    const nats = await connectNats(config, log, {
+      disconnected: () => {
+        stats.natsConnected = false;
+        stats.natsDisconnects++;
+        readiness.update({ nats: false });
+      },
+      reconnected: () => {
+        stats.natsConnected = true;
+        stats.natsReconnects++;
+        readiness.update({ nats: true });
+        void probe?.check();
+        void hub?.resync();
+        // Entries may have expired while the connection was down.
+        presence?.heartbeat();
+      },
     });
-    followStatus(nats.nc, telemetry.stats);
+    readiness.update({ nats: true });
     let gw: Gateway | undefined;
     try {
       const streams = new Streams(nats.jsm, config, log);
       await streams.declare();
+      readiness.update({ streams: true });
+      probe = new StreamProbe(streams, readiness, log);
       const reader = new HistoryReader(nats);
       let deps: SessionDeps | undefined;
       const server = new WsServer(config, log, {
         openSession: (conn: Conn, format: Format) => new Session(conn, format, deps as SessionDeps),
-      }, telemetry.stats);
-      hub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, telemetry, lingerMs: LINGER_MS, tailCheckSec: config.tailCheckSec });
+      }, stats);
+      const liveHub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, telemetry, lingerMs: LINGER_MS, tailCheckSec: config.tailCheckSec });
+      hub = liveHub;
+      watchStreamLeaders(nats.nc, (stream) => liveHub.recoverStream(stream));
       if (config.namespaces.some((ns) => ns.presence)) {
         const bucket = await ExpiringBucket.open(nats, { name: config.presence.bucket, ttlSec: config.presence.ttlSec, replicas: config.presence.replicas }, log);
-        presence = new Presence({ nc: nats.nc, bucket, fanout: server, config: config.presence, node, stats: telemetry.stats, log });
+        presence = new Presence({ nc: nats.nc, bucket, fanout: server, config: config.presence, node, stats, log });
       }
       const history: HistoryDeps = { resolver, streams, reader, transcoder };
-      const handlers: RequestHandlers = { history: historyHandler(history), presence: presenceHandler(resolver, presence) };
-      deps = { config, resolver, hub, streams, reader, log, handlers, telemetry, presence };
+      const handlers: RequestHandlers = {
+        history: historyHandler(history),
+        presence: presenceHandler(resolver, presence),
+        publish: publishHandler({ config, resolver, transcoder, nats }),
+        rpc: rpcHandler({ config, transcoder, nats }),
+      };
+      deps = { config, resolver, hub, streams, reader, log, handlers, verifier, telemetry, presence };
       const commands = new Commands(nats.nc, `${config.control.subjectPrefix}.command`,
         { quietMs: config.control.commandWaitMs, maxMs: config.nats.requestTimeoutMs }, node, (cmd) => applyCommand(cmd, server.allSessions()), log);
       commands.listen();
-      const h = hub;
       const p = presence;
-      telemetry.observe({ connections: () => server.connections, subscriptions: () => h.subscriptions, channels: () => h.size, presenceMembers: () => p?.members ?? 0 });
-      gw = new Gateway(config, log, nats, streams, hub, server, telemetry, presence, commands);
-      const g = gw;
+      telemetry.observe({ connections: () => server.connections, subscriptions: () => liveHub.subscriptions, channels: () => liveHub.size, presenceMembers: () => p?.members ?? 0 });
+      const g = new Gateway(config, log, nats, streams, liveHub, server, telemetry, presence, commands, readiness, probe, verifier);
+      gw = g;
       // Up before the WebSocket listener: /readyz says "not ready" until clients can connect.
       if (config.control.enabled) {
         g.control = await ControlServer.start({
-          config, log, telemetry, resolver, history, presence, hub, js: nats.js, commands, readiness: () => readiness(g.readinessFacts()),
+          config, log, node, telemetry, resolver, history, presence, hub: liveHub, js: nats.js, commands, readiness: () => readiness.get(),
         });
         log.info({ port: g.control.port }, 'control plane listening');
       }
       await server.listen();
+      readiness.update({ listening: true });
+      probe.start();
       log.info({ port: server.port, path: config.websocket.path }, 'gateway listening');
-      return gw;
+      return g;
     } catch (e) {
       if (gw) await gw.stop();
       else {
+        probe?.stop();
+        verifier.close();
         hub?.close();
         await presence?.close();
         await nats.nc.close();
@@ -115,18 +165,12 @@ export class Gateway {
     }
   }
 
-  /** What readiness is decided from (a fuller readiness state can replace this). */
-  readinessFacts(): ReadinessFacts {
-    const needed = new Set(this.config.namespaces.map((ns) => ns.stream));
-    return {
-      natsConnected: !this.nats.nc.isClosed() && this.telemetry.stats.natsConnected,
-      streams: [...needed].map((name) => ({ name, present: this.streams.epoch(name) !== '' })),
-      listening: this.server.listening,
-    };
-  }
-
+  /** Stops at once: every client is told to reconnect (4005) in the same instant. */
   async stop(): Promise<void> {
+    this.readiness.update({ listening: false });
+    this.probe.stop();
     this.server.close();
+    this.verifier.close();
     this.hub.close();
     this.commands.close();
     // Leaves of the connections just closed go out before NATS does.
@@ -134,5 +178,41 @@ export class Gateway {
     await this.control?.close();
     await this.nats.nc.drain().catch(() => this.nats.nc.close());
     await this.telemetry.shutdown();
+  }
+
+  /**
+   * Graceful shutdown within `windowMs`: stops accepting, tells the connected clients to reconnect
+   * (to another node, through the load balancer) spread over most of the window, lets the last
+   * frames go out, then closes NATS. Clients resume from their positions elsewhere: none loses a
+   * publication. Calling it again returns the same drain.
+   */
+  drain(windowMs: number = this.config.shutdown.drainWindowMs): Promise<void> {
+    this.draining ??= this.runDrain(windowMs);
+    return this.draining;
+  }
+
+  private async runDrain(windowMs: number): Promise<void> {
+    const started = performance.now();
+    const plan = drainPlan(windowMs);
+    this.readiness.update({ draining: true, listening: false });
+    this.server.stopListening();
+    const sessions = [...this.server.allSessions()];
+    this.log.info({ connections: sessions.length, windowMs }, 'draining: clients are told to reconnect elsewhere');
+    await spreadDisconnects(sessions, plan.spreadMs, (s) => s.disconnect(CloseCode.Shutdown, 'gateway draining: reconnect', true));
+    // Connections accepted while the listener was closing, if any.
+    this.server.close();
+    await sleep(plan.flushMs);
+    this.probe.stop();
+    this.verifier.close();
+    this.hub.close();
+    this.commands.close();
+    await this.presence?.close();
+    const left = plan.deadlineMs - (performance.now() - started);
+    await Promise.race([this.nats.nc.drain().catch(() => undefined), sleep(left)]);
+    if (!this.nats.nc.isClosed()) await this.nats.nc.close();
+    // Last: /readyz answers "draining" to the load balancer until the end.
+    await this.control?.close();
+    await this.telemetry.shutdown();
+    this.log.info({ connections: sessions.length, ms: Math.round(performance.now() - started) }, 'drained');
   }
 }

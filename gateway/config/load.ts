@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
-import { ConfigSchema, type Config } from './schema.js';
+import { ConfigSchema, type Config, type NamespaceConfig } from './schema.js';
+import { compileGrants } from '../auth/grants.js';
+import { PatternError } from '../auth/patterns.js';
 import { JetgateError } from '../errors.js';
 
 export class ConfigError extends JetgateError {
@@ -47,7 +49,8 @@ function parseEnvValue(raw: string, schema: TSchema, env: string): unknown {
   }
   if (type === 'array') {
     const items = (schema as { items?: TSchema }).items;
-    if (items?.type === 'string') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const literals = (items?.anyOf as TSchema[] | undefined)?.every((s) => typeof s.const === 'string');
+    if (items?.type === 'string' || literals) return raw.split(',').map((s) => s.trim()).filter(Boolean);
     try {
       return JSON.parse(raw);
     } catch {
@@ -94,7 +97,9 @@ export function validateConfig(input: unknown): Config {
     if (/[*>\s]/.test(ns.subject.replace(/\{(ns|name)\}/g, 'x'))) {
       throw new ConfigError(`namespaces.${ns.name}.subject: template may not contain wildcards or spaces`);
     }
+    checkNamespaceGrants(ns);
   }
+  checkLimits(cfg);
   const streams = new Set<string>();
   for (const s of cfg.streams) {
     if (streams.has(s.name)) throw new ConfigError(`streams: "${s.name}" is defined twice`);
@@ -106,6 +111,30 @@ export function validateConfig(input: unknown): Config {
   if (cfg.telemetry.traces && !cfg.telemetry.otlpEndpoint) throw new ConfigError('telemetry.traces: needs telemetry.otlpEndpoint');
   cfg.nodeId ??= `${hostname()}-${process.pid}`;
   return cfg;
+}
+
+/** Namespace grants must parse and stay inside their namespace. */
+function checkNamespaceGrants(ns: NamespaceConfig): void {
+  const what = `namespaces.${ns.name}.grants`;
+  let grants;
+  try {
+    grants = compileGrants(what, ns.grants);
+  } catch (e) {
+    throw new ConfigError(e instanceof PatternError ? e.message : String(e));
+  }
+  for (const p of [...grants.subscribe, ...grants.publish, ...grants.rpc]) {
+    if (p.namespace !== ns.name) throw new ConfigError(`${what}: "${p.source}" must start with "${ns.name}:"`);
+  }
+}
+
+function checkLimits(cfg: Config): void {
+  const ws = cfg.websocket;
+  // A client that reconnects resubscribes all its channels at once: the burst must let it.
+  if (ws.messageBurst <= ws.maxSubscriptions) {
+    throw new ConfigError(`websocket.messageBurst (${ws.messageBurst}) must be above websocket.maxSubscriptions (${ws.maxSubscriptions}): a reconnecting client resubscribes everything at once`);
+  }
+  if (!ws.tls.certFile !== !ws.tls.keyFile) throw new ConfigError('websocket.tls: set both certFile and keyFile, or neither');
+  if (cfg.auth.publicKey && cfg.auth.publicKeyFile) throw new ConfigError('auth: set publicKey or publicKeyFile, not both');
 }
 
 export function loadConfig(opts: LoadOptions = {}): Config {

@@ -33,6 +33,46 @@ export const WebSocketSchema = Type.Object({
   maxSubscriptions: Int('subscriptions per connection', 512, 1, 100_000),
   maxChannelLength: Int('longest channel name accepted', 255, 8, 1024),
   allowJsFallback: Bool("start even when uWebSockets.js runs its slow JavaScript fallback (warns loudly)", false),
+  maxMessagesPerSec: Int('messages a connection may send per second on average (token bucket refill; error 1010 past it)', 100, 1, 1_000_000),
+  messageBurst: Int('messages a connection may send at once (token bucket size); refusals beyond what the rate forgives, this many, close it (4007)', 1_000, 1, 10_000_000),
+  maxPendingRequests: Int('requests (history, publish, rpc, presence, refresh) a connection may have awaiting their replies (error 1010 past it)', 64, 1, 100_000),
+  maxConnectionsPerIp: Int('connections from one address (IPv6: one /64); more are closed with 4010 (0: no limit)', 1_000, 0, 10_000_000),
+  allowedOrigins: Type.Array(Type.String(), {
+    description: 'Origin header values browsers may connect from ("https://app.example.com", "https://*.example.com"); empty: any',
+    default: [],
+  }),
+  tls: Type.Object({
+    certFile: Type.Optional(Str('PEM certificate chain: the listener speaks TLS (wss://) when set together with keyFile')),
+    keyFile: Type.Optional(Str('PEM private key of the certificate')),
+    passphrase: Type.Optional(Str('passphrase of the private key, if it is encrypted')),
+  }, { additionalProperties: false, default: {} }),
+}, { additionalProperties: false, default: {} });
+
+export const ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const;
+const Algorithm = Type.Union(ALGORITHMS.map((a) => Type.Literal(a)));
+
+export const AuthSchema = Type.Object({
+  hmacSecret: Type.Optional(Type.String({ description: 'shared secret for HS256 tokens (at least 32 bytes)', minLength: 32 })),
+  publicKey: Type.Optional(Str('PEM public key (RSA for RS256, P-256 for ES256) that signs tokens')),
+  publicKeyFile: Type.Optional(Str('file holding that PEM public key')),
+  jwksFile: Type.Optional(Str('JWKS file (RS256/ES256 keys, chosen by "kid"); re-read when it changes')),
+  jwksPollMs: Int('how often the JWKS file is checked for changes', 2_000, 50, 3_600_000),
+  algorithms: Type.Array(Algorithm, { description: 'token algorithms accepted (each also needs its key)', default: [...ALGORITHMS], minItems: 1 }),
+  audience: Type.Array(Type.String(), { description: 'accepted "aud" values; empty: not checked', default: [] }),
+  issuer: Type.Array(Type.String(), { description: 'accepted "iss" values; empty: not checked', default: [] }),
+  clockToleranceSec: Int('clock skew tolerated on exp and nbf', 5, 0, 300),
+  requireExp: Bool('refuse tokens without "exp"', true),
+  claims: Type.Object({
+    user: Str('claim holding the user id', 'sub'),
+    subscribe: Str('claim holding channel patterns the token may subscribe to (and read history and presence of)', 'subscribe'),
+    publish: Str('claim holding channel patterns the token may publish to', 'publish'),
+    rpc: Str('claim holding method patterns the token may call', 'rpc'),
+    info: Str('claim holding free-form information passed to services and presence', 'info'),
+  }, { additionalProperties: false, default: {} }),
+}, { additionalProperties: false, default: {} });
+
+export const ShutdownSchema = Type.Object({
+  drainWindowMs: Int('on SIGTERM/SIGINT, connections are told to reconnect elsewhere, spread over this window; the process exits within it', 10_000, 500, 600_000),
 }, { additionalProperties: false, default: {} });
 
 export const StreamSchema = Type.Object({
@@ -51,6 +91,10 @@ export const StreamSchema = Type.Object({
   }),
 }, { additionalProperties: false });
 
+/** What a connection may do on a channel (or method); gateway/auth/identity.ts decides. */
+export const ACTIONS = ['subscribe', 'history', 'presence', 'publish', 'rpc'] as const;
+const Action = Type.Union(ACTIONS.map((a) => Type.Literal(a)));
+
 export const NamespaceSchema = Type.Object({
   name: Type.String({ description: 'namespace: the part of a channel before ":"', pattern: '^[a-z][a-z0-9_-]{0,31}$' }),
   stream: Type.String({ description: 'stream that stores this namespace\'s subjects' }),
@@ -58,7 +102,21 @@ export const NamespaceSchema = Type.Object({
   window: Int('recent publications kept in memory per active channel (serves resumes without JetStream)', 1_000, 0, 1_000_000),
   allowWildcards: Bool('channel names may contain "*" segments and a final ">" (subscribe only)', false),
   forwardHeaders: Type.Array(Type.String(), { description: 'producer headers passed on to clients', default: [] }),
-  anonymous: Bool('clients without a token may subscribe', false),
+  anonymous: Type.Union([Type.Boolean(), Type.Array(Action, { uniqueItems: true })], {
+    description: 'what connections without a token may do: true (subscribe, history, presence), false (nothing), or a list of actions',
+    default: false,
+  }),
+  grants: Type.Object({
+    subscribe: Type.Array(Type.String(), { description: 'channel patterns every authenticated connection may subscribe to ("{sub}": its user id)', default: [] }),
+    publish: Type.Array(Type.String(), { description: 'channel patterns every authenticated connection may publish to', default: [] }),
+    rpc: Type.Array(Type.String(), { description: 'method patterns every authenticated connection may call', default: [] }),
+  }, { additionalProperties: false, default: {} }),
+  publish: Bool('clients may publish to the namespace\'s channels', false),
+  publishType: Type.Optional(Str('protobuf type every client publish must be (and decode as); a type from `schemas`')),
+  maxPayloadBytes: Int('largest payload of a client publish or RPC', 16 * 1024, 1, 16 * 1024 * 1024),
+  rpcSubject: Str('NATS subject template of RPCs, with {method} (and {ns}); empty: no RPC on this namespace', ''),
+  rpcMethods: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), { description: 'methods clients may call (empty: any)', default: [] }),
+  rpcTimeoutMs: Int('default and longest RPC timeout', 5_000, 10, 120_000),
   presence: Bool('track who is subscribed (cluster-wide, NATS KV) and push join/leave to subscribers', false),
 }, { additionalProperties: false });
 
@@ -99,8 +157,11 @@ export const ConfigSchema = Type.Object({
   nodeId: Type.Optional(Str('gateway node id (default: hostname-pid)')),
   livePrefix: Str('prefix of the core NATS subjects streams republish to', '_jg.live'),
   tailCheckSec: Int('seconds of quiet after which a channel checks JetStream for a last message lost on the live path (0: never)', 10, 0, 3600),
+  workers: Int('gateway processes sharing the WebSocket port, each with its own NATS connection (0: one per CPU core)', 0, 0, 256),
   nats: NatsSchema,
   websocket: WebSocketSchema,
+  shutdown: ShutdownSchema,
+  auth: AuthSchema,
   schemas: Type.Array(Type.String(), { description: '.proto files whose message types JSON clients get transcoded', default: [] }),
   streams: Type.Array(StreamSchema, { default: [] }),
   namespaces: Type.Array(NamespaceSchema, { default: [] }),
@@ -114,6 +175,9 @@ export const ConfigSchema = Type.Object({
 
 export type Config = Static<typeof ConfigSchema>;
 export type NamespaceConfig = Static<typeof NamespaceSchema>;
+export type AuthConfig = Static<typeof AuthSchema>;
+export type Action = (typeof ACTIONS)[number];
+export type Algorithm = (typeof ALGORITHMS)[number];
 export type StreamConfig = Static<typeof StreamSchema>;
 export type ControlConfig = Static<typeof ControlSchema>;
 export type PresenceConfig = Static<typeof PresenceSchema>;

@@ -32,8 +32,7 @@ export const Health = Type.Object({
 
 export const Ready = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
-  checks: Type.Object({ nats: Type.Boolean(), streams: Type.Boolean(), listening: Type.Boolean() }),
-  missingStreams: Type.Array(Type.String()),
+  checks: Type.Object({ nats: Type.Boolean(), streams: Type.Boolean(), listening: Type.Boolean(), draining: Type.Boolean() }),
 });
 
 export const PublishBody = Type.Object({

@@ -10,6 +10,7 @@ import { LogController, fastify, type FastifyBaseLogger, type FastifyInstance, t
 import type { ChannelResolver } from '../channels/grammar.js';
 import type { Config } from '../config/schema.js';
 import { JetgateError } from '../errors.js';
+import type { ReadinessState } from '../health/readiness.js';
 import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../log.js';
 import type { JetStreamClient } from '../nats/connection.js';
@@ -19,14 +20,19 @@ import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Commands } from './commands.js';
 import { registerDocs } from './docs.js';
 import { ApiError, apiErrorOf, type ErrorBody } from './errors.js';
-import type { Readiness } from './readiness.js';
 import { registerApi } from './routes/api.js';
-import { registerOps } from './routes/ops.js';
+import { registerHealth, registerMetrics } from './routes/ops.js';
 import { ErrorResponse } from './schemas.js';
 
-export interface ControlDeps {
+/** What the health routes need: a node running several workers serves only these itself. */
+export interface HealthDeps {
   config: Config;
   log: Logger;
+  node: string;
+  readiness: () => ReadinessState;
+}
+
+export interface ControlDeps extends HealthDeps {
   telemetry: Telemetry;
   resolver: ChannelResolver;
   history: HistoryDeps;
@@ -34,7 +40,6 @@ export interface ControlDeps {
   hub: Hub;
   js: JetStreamClient;
   commands: Commands;
-  readiness: () => Readiness;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -54,33 +59,9 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, e: unknown):
 export class ControlServer {
   private constructor(private readonly app: FastifyInstance, readonly port: number) {}
 
+  /** The whole control plane of one gateway process. */
   static async start(deps: ControlDeps): Promise<ControlServer> {
-    const { host, port, bodyLimitBytes } = deps.config.control;
-    const logger: FastifyBaseLogger = deps.log.child({ component: 'control' });
-    const app = fastify({
-      loggerInstance: logger,
-      // One line per request, written below (probes and scrapes at debug), instead of fastify's two.
-      logController: new LogController({ disableRequestLogging: true }),
-      genReqId: requestId,
-      bodyLimit: bodyLimitBytes,
-      // Unknown keys are an error, not silently dropped.
-      ajv: { customOptions: { removeAdditional: false } },
-    });
-    app.addSchema(ErrorResponse);
-    app.addHook('onSend', async (req, reply) => {
-      reply.header('x-request-id', req.id);
-    });
-    app.addHook('onResponse', async (req, reply) => {
-      const route = req.routeOptions.url ?? 'unknown';
-      const ms = Math.round(reply.elapsedTime);
-      const line = { method: req.method, route, status: reply.statusCode, ms };
-      if (route.startsWith('/api/')) req.log.info(line, 'api request');
-      else req.log.debug(line, 'request');
-      deps.telemetry.metrics?.apiRequest(route, req.method, reply.statusCode);
-    });
-    app.setErrorHandler((e, req, reply) => sendError(req, reply, e));
-    app.setNotFoundHandler((req, reply) => sendError(req, reply, new ApiError('NotFound', `no route ${req.method} ${req.url.split('?')[0]}`)));
-
+    const app = baseApp(deps, (route, method, status) => deps.telemetry.metrics?.apiRequest(route, method, status));
     await app.register(swagger, {
       openapi: {
         info: { title: 'jetgate control plane', version: '1', description: 'Health, readiness, metrics and the server API of a jetgate gateway node (docs/operations.md).' },
@@ -88,16 +69,29 @@ export class ControlServer {
       },
       refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     });
-    registerOps(app, deps);
+    registerHealth(app, deps);
+    registerMetrics(app, deps);
     await app.register((api, _opts, done) => {
       registerApi(api, deps);
       done();
     }, { prefix: '/api/v1' });
     registerDocs(app);
+    return ControlServer.listen(app, deps.config, deps.config.control.port);
+  }
 
+  /** Health and readiness only, on `port`: a worker supervisor's, for the node as a whole. */
+  static async startHealth(deps: HealthDeps, port: number): Promise<ControlServer> {
+    const app = baseApp(deps);
+    registerHealth(app, deps);
+    return ControlServer.listen(app, deps.config, port);
+  }
+
+  private static async listen(app: FastifyInstance, config: Config, port: number): Promise<ControlServer> {
+    const { host } = config.control;
     try {
       await app.listen({ host, port });
     } catch (e) {
+      await app.close();
       throw new JetgateError('LISTEN_FAILED', `control plane cannot listen on ${host}:${port}: ${(e as Error).message}`);
     }
     const address = app.server.address();
@@ -107,4 +101,33 @@ export class ControlServer {
   close(): Promise<void> {
     return this.app.close();
   }
+}
+
+/** fastify with what every control port shares: logging, request ids, the one error shape. */
+function baseApp(deps: HealthDeps, counted?: (route: string, method: string, status: number) => void): FastifyInstance {
+  const logger: FastifyBaseLogger = deps.log.child({ component: 'control' });
+  const app = fastify({
+    loggerInstance: logger,
+    // One line per request, written below (probes and scrapes at debug), instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestId,
+    bodyLimit: deps.config.control.bodyLimitBytes,
+    // Unknown keys are an error, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.addSchema(ErrorResponse);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unknown';
+    const ms = Math.round(reply.elapsedTime);
+    const line = { method: req.method, route, status: reply.statusCode, ms };
+    if (route.startsWith('/api/')) req.log.info(line, 'api request');
+    else req.log.debug(line, 'request');
+    counted?.(route, req.method, reply.statusCode);
+  });
+  app.setErrorHandler((e, req, reply) => sendError(req, reply, e));
+  app.setNotFoundHandler((req, reply) => sendError(req, reply, new ApiError('NotFound', `no route ${req.method} ${req.url.split('?')[0]}`)));
+  return app;
 }

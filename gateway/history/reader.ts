@@ -15,9 +15,11 @@ export interface PubRecord {
   time: number;
   headers: Record<string, string> | undefined;
 }
+import { Header } from '../../proto/headers.js';
+import { JetgateError } from '../errors.js';
 
 /** Header a producer sets to name the protobuf message type of its payload. */
-export const TYPE_HEADER = 'Jetgate-Type';
+export const TYPE_HEADER = Header.Type;
 
 export type StartAt = { seq: number } | { time: number } | { lastPerSubject: true };
 
@@ -102,7 +104,12 @@ export class HistoryReader {
           }
           out.push(recordOf(m, pick));
         }
-        if (out.length === 0 && !done) return; // trimmed while reading: nothing more to deliver
+        if (out.length === 0 && !done) {
+          // The consumer counted more but delivered nothing: its NATS node went away, or the stream
+          // was trimmed under it. Ending here would pass a gap off as the end: callers read again
+          // with a fresh consumer, whose count is right either way.
+          throw new JetgateError('READ_INTERRUPTED', `read of ${req.filter} in ${req.stream} stopped with ${remaining} pending`);
+        }
         if (out.length) yield out;
         if (done) return;
       }

@@ -154,6 +154,20 @@ export class Hub {
     for (const ch of this.channels.values()) void ch.recover();
   }
 
+  /**
+   * After a stream got a new leader (a NATS node went away): what the old leader republished last
+   * may be lost, so its channels re-read from their last sequence.
+   */
+  recoverStream(stream: string): void {
+    let n = 0;
+    for (const ch of this.channels.values()) {
+      if (ch.stream !== stream) continue;
+      n++;
+      void ch.recover();
+    }
+    if (n) this.deps.log.info({ stream, channels: n }, 'stream has a new leader: re-reading its channels');
+  }
+
   /** Re-reads a stream's epoch; when it changed, every channel on it is reset. */
   private async checkReset(stream: string): Promise<void> {
     if (this.resetChecks.has(stream)) return;

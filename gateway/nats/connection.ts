@@ -16,7 +16,14 @@ export interface Nats {
   jsm: JetStreamManager;
 }
 
-export async function connectNats(config: Config, log: Logger, onReconnect: () => void): Promise<Nats> {
+/** What the gateway hears of its NATS connection. */
+export interface NatsEvents {
+  disconnected(): void;
+  /** Connected again (maybe to another server of the cluster): subscriptions are restored by nats.js. */
+  reconnected(): void;
+}
+
+export async function connectNats(config: Config, log: Logger, events: NatsEvents): Promise<Nats> {
   let nc: NatsConnection;
   try {
     nc = await connect({
@@ -35,10 +42,12 @@ export async function connectNats(config: Config, log: Logger, onReconnect: () =
   }
   void (async () => {
     for await (const s of nc.status()) {
-      if (s.type === 'disconnect') log.warn({ server: s.data }, 'NATS disconnected');
-      else if (s.type === 'reconnect') {
+      if (s.type === 'disconnect') {
+        log.warn({ server: s.data }, 'NATS disconnected');
+        events.disconnected();
+      } else if (s.type === 'reconnect') {
         log.info({ server: s.data }, 'NATS reconnected');
-        onReconnect();
+        events.reconnected();
       } else if (s.type === 'error') log.error({ err: String(s.data) }, 'NATS error');
     }
   })();

@@ -98,6 +98,17 @@ export class Streams {
     return this.remember(info).epoch !== before;
   }
 
+  /**
+   * Whether JetStream answers for every stream the gateway uses right now (a NATS cluster that
+   * lost quorum, or a deleted stream, says no). Leaves epochs alone: the hub notices resets.
+   */
+  async available(): Promise<boolean> {
+    for (const name of this.states.keys()) {
+      if (!(await this.infoOrNull(name))) return false;
+    }
+    return true;
+  }
+
   /** Stream state (first/last sequence) straight from the server. */
   async info(stream: string): Promise<StreamInfo | null> {
     const info = await this.infoOrNull(stream);

@@ -46,8 +46,9 @@ export class Transcoder {
     const t = this.type(typeName);
     if (!t) throw new Error(`unknown message type "${typeName}"`);
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('payload must be a JSON object');
-    const err = t.verify(json as Record<string, unknown>);
-    if (err) throw new Error(err);
+    // Not t.verify(): it wants the runtime form and refuses canonical JSON (64-bit integers as
+    // strings, enums by name), which fromObject reads. fromObject ignores unknown fields, though.
+    checkFields(t, json, '');
     return t.encode(t.fromObject(json as Record<string, unknown>)).finish();
   }
 
@@ -61,5 +62,17 @@ export class Transcoder {
     } catch {
       return false;
     }
+  }
+}
+
+/** Throws for a field the type does not declare (a typo would otherwise be dropped silently). */
+function checkFields(t: protobuf.Type, json: JsonValue, path: string): void {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${path || 'payload'}: object expected`);
+  for (const [key, value] of Object.entries(json)) {
+    const field = t.fields[key] ?? t.fieldsArray.find((f) => f.name === key || protobuf.util.camelCase(f.name) === key);
+    if (!field) throw new Error(`${path}${key}: no such field in ${t.fullName.slice(1)}`);
+    field.resolve();
+    if (!(field.resolvedType instanceof protobuf.Type) || value === null || field.map) continue;
+    for (const item of field.repeated && Array.isArray(value) ? value : [value]) checkFields(field.resolvedType, item, `${path}${key}.`);
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Requests other than the connection's own (connect, subscribe, unsubscribe, ping): one handler per
- * request body, each in the module of its feature. A handler returns the reply body or throws a
+ * Requests other than the connection's own (connect, refresh, subscribe, unsubscribe, ping): one
+ * handler per request body, each in the module of its feature. A handler returns the reply body or throws a
  * ClientError.
  */
 import type { ClientMessage, Format, ServerMessage } from '../../proto/codec.js';
@@ -20,7 +20,6 @@ export interface RequestHandlers {
   rpc?: (from: Requester, req: Body<'rpc'>) => Promise<ServerMessage>;
   presence?: (from: Requester, req: Body<'presence'>) => Promise<ServerMessage>;
   history?: (from: Requester, req: Body<'history'>) => Promise<ServerMessage>;
-  refresh?: (from: Requester, req: Body<'refresh'>) => Promise<ServerMessage>;
 }
 
 export type HandledBody = keyof RequestHandlers;

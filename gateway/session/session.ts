@@ -1,7 +1,8 @@
 /**
  * One client connection: decodes its frames, runs the protocol state machine (connect first, then
- * requests), owns its subscriptions, and keeps the connection honest (handshake deadline, pings,
- * send-buffer bound). Everything it sends goes through `conn`.
+ * requests), owns its identity and subscriptions, and keeps the connection honest (handshake
+ * deadline, message rate, token expiry, pings, send-buffer bound). Everything it sends goes
+ * through `conn`.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -20,10 +21,12 @@ import type { Streams } from '../nats/streams.js';
 import type { Presence } from '../presence/presence.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { endSpan } from '../telemetry/tracing.js';
-import { ANONYMOUS, authorize, type Identity } from '../auth/identity.js';
+import { ANONYMOUS, authorize, isAllowed, type Identity } from '../auth/identity.js';
+import type { TokenVerifier } from '../auth/verifier.js';
 import type { Conn } from './conn.js';
 import type { HandledBody, RequestHandlers, Requester } from './request.js';
 import type { SessionIo } from './session-io.js';
+import { RateLimiter } from './rate-limit.js';
 import { checkSubscribeOptions, planSubscribe, type SubscribeOptions } from './subscribe-plan.js';
 import { ClientSubscription, type ReplayFrom } from './subscription.js';
 
@@ -35,12 +38,17 @@ export interface SessionDeps {
   reader: HistoryReader;
   log: Logger;
   handlers: RequestHandlers;
+  verifier: TokenVerifier;
   telemetry: Telemetry;
   /** Undefined when no namespace enables presence. */
   presence: Presence | undefined;
 }
 
-type State = 'handshake' | 'connected' | 'closed';
+/** `authenticating`: Connect received, its token being verified. */
+type State = 'handshake' | 'authenticating' | 'connected' | 'closed';
+
+/** Requests held while Connect's token is verified (a client may send them right behind Connect). */
+const MAX_HELD = 100;
 
 export class Session implements SessionIo, Requester {
   readonly id = randomUUID();
@@ -51,10 +59,14 @@ export class Session implements SessionIo, Requester {
   private lastPingAt = 0;
   private awaitingPong = false;
   private drainWaiters: Array<() => void> = [];
+  private held: ClientMessage[] = [];
+  private inFlight = 0;
   private readonly ws: Config['websocket'];
+  private readonly limiter: RateLimiter;
 
   constructor(readonly conn: Conn, readonly format: Format, private readonly deps: SessionDeps) {
     this.ws = deps.config.websocket;
+    this.limiter = new RateLimiter(this.ws.maxMessagesPerSec, this.ws.messageBurst, this.openedAt);
   }
 
   get closed(): boolean {
@@ -69,30 +81,53 @@ export class Session implements SessionIo, Requester {
   // Input
 
   onFrame(data: Uint8Array | string): void {
+    const now = Date.now();
     let msgs: ClientMessage[];
     try {
       msgs = decodeClient(this.format, data);
     } catch (e) {
       if (!(e instanceof FrameError)) throw e;
-      this.error(0, new ClientError(ErrorCode.BadRequest, `malformed frame: ${e.message}`));
+      // A malformed frame costs a message like any other, so garbage cannot flood past the limit.
+      if (this.admit(0, now)) this.error(0, new ClientError(ErrorCode.BadRequest, `malformed frame: ${e.message}`));
       return;
     }
     for (const msg of msgs) {
       if (this.state === 'closed') return;
-      this.dispatch(msg);
+      const id = typeof msg.id === 'number' ? msg.id : 0;
+      const body = bodyOf(msg, CLIENT_BODIES);
+      // Pongs are exempt: refusing one would close a rate-limited client for not answering pings.
+      if (body !== 'pong' && !this.admit(id, now)) continue;
+      if (this.state === 'authenticating') this.hold(id, msg);
+      else this.dispatch(id, body, msg);
     }
   }
 
-  private dispatch(msg: ClientMessage): void {
-    const id = typeof msg.id === 'number' ? msg.id : 0;
-    const body = bodyOf(msg, CLIENT_BODIES);
+  /** Counts one message against the rate limit; false when it must not be served. */
+  private admit(id: number, now: number): boolean {
+    const verdict = this.limiter.check(now);
+    if (verdict === 'accept') return true;
+    if (verdict === 'refuse') {
+      this.error(id, new ClientError(ErrorCode.RateLimited, `more than ${this.ws.maxMessagesPerSec} messages per second; slow down`, true));
+    } else {
+      this.disconnect(CloseCode.PolicyViolation, 'message rate limit exceeded repeatedly', false);
+    }
+    return false;
+  }
+
+  private hold(id: number, msg: ClientMessage): void {
+    if (this.held.length >= MAX_HELD) return this.error(id, new ClientError(ErrorCode.NotConnected, 'wait for the connect reply'));
+    this.held.push(msg);
+  }
+
+  private dispatch(id: number, body: string | undefined, msg: ClientMessage): void {
     if (!body) return this.error(id, new ClientError(ErrorCode.UnknownMessage, 'message carries no known request'));
     if (this.state === 'handshake' && body !== 'connect') {
       return this.error(id, new ClientError(ErrorCode.NotConnected, 'send connect first'));
     }
     try {
       switch (body) {
-        case 'connect': return this.onConnect(id);
+        case 'connect': return this.onConnect(id, msg.connect!);
+        case 'refresh': return this.pending(id, () => this.onRefresh(id, msg.refresh!));
         case 'subscribe': return void this.onSubscribe(id, msg.subscribe!).catch((e: unknown) => this.fail(id, e));
         case 'unsubscribe': return this.onUnsubscribe(id, msg.unsubscribe!.channel);
         case 'ping': return this.send({ id, pong: {} });
@@ -107,18 +142,68 @@ export class Session implements SessionIo, Requester {
     }
   }
 
-  /** Requests served by feature modules (publish, rpc, presence, history, refresh). */
+  /** Requests served by feature modules (publish, rpc, presence, history). */
   private handle(id: number, body: string, msg: ClientMessage): void {
     const handler = this.deps.handlers[body as HandledBody] as ((from: Requester, req: unknown) => Promise<ServerMessage>) | undefined;
     if (!handler) return this.error(id, new ClientError(ErrorCode.UnknownMessage, `"${body}" is not supported by this gateway`));
-    handler(this, msg[body as HandledBody]).then((reply) => this.reply(id, reply), (e: unknown) => this.fail(id, e));
+    this.pending(id, async () => this.reply(id, await handler(this, msg[body as HandledBody])));
   }
 
-  private onConnect(id: number): void {
+  /**
+   * Runs an asynchronous request, at most `maxPendingRequests` at a time per connection: each may
+   * hold JetStream reads or service calls, which the message rate alone does not bound.
+   * (Subscriptions are bounded by maxSubscriptions instead.)
+   */
+  private pending(id: number, run: () => Promise<void>): void {
+    if (this.inFlight >= this.ws.maxPendingRequests) {
+      return this.error(id, new ClientError(ErrorCode.RateLimited, `more than ${this.ws.maxPendingRequests} requests in flight; wait for replies`, true));
+    }
+    this.inFlight++;
+    run().catch((e: unknown) => this.fail(id, e)).finally(() => this.inFlight--);
+  }
+
+  private onConnect(id: number, req: NonNullable<ClientMessage['connect']>): void {
     if (this.state !== 'handshake') return this.error(id, new ClientError(ErrorCode.AlreadyConnected, 'already connected'));
-    this.state = 'connected';
-    this.lastPingAt = Date.now();
-    this.reply(id, { connect: { clientId: this.id, node: this.deps.config.nodeId, pingInterval: this.ws.pingIntervalSec, expiresAt: 0 } });
+    this.state = 'authenticating';
+    const token = req.token ?? '';
+    (token ? this.deps.verifier.verify(token) : Promise.resolve(ANONYMOUS)).then((identity) => {
+      if (this.state !== 'authenticating') return; // closed meanwhile (handshake timeout)
+      this.identity = identity;
+      this.state = 'connected';
+      this.lastPingAt = Date.now();
+      this.reply(id, { connect: { clientId: this.id, node: this.deps.config.nodeId, pingInterval: this.ws.pingIntervalSec, expiresAt: identity.expiresAt } });
+      const held = this.held;
+      this.held = [];
+      for (const msg of held) {
+        if (this.state !== 'connected') return;
+        this.dispatch(typeof msg.id === 'number' ? msg.id : 0, bodyOf(msg, CLIENT_BODIES), msg);
+      }
+    }, (e: unknown) => {
+      if (this.state !== 'authenticating') return;
+      this.held = [];
+      // Refused: the reply says why (BadToken, TokenExpired), then the connection closes.
+      this.fail(id, e);
+      this.closeNow(e instanceof ClientError ? CloseCode.Unauthorized : CloseCode.Internal, 'connect refused');
+    });
+  }
+
+  /**
+   * A fresh token for the same user: the connection lives on with the new expiry, grants and info.
+   * Subscriptions the new grants no longer cover end with PermissionLost.
+   */
+  private async onRefresh(id: number, req: NonNullable<ClientMessage['refresh']>): Promise<void> {
+    if (this.identity.user === '') throw new ClientError(ErrorCode.BadToken, 'an anonymous connection has no token to refresh; reconnect with one');
+    if (!req.token) throw new ClientError(ErrorCode.BadToken, 'refresh needs a token');
+    const identity = await this.deps.verifier.verify(req.token);
+    if (this.state !== 'connected') return;
+    if (identity.user !== this.identity.user) throw new ClientError(ErrorCode.BadToken, 'the token is for another user');
+    this.identity = identity;
+    this.reply(id, { refresh: { expiresAt: identity.expiresAt } });
+    for (const [channel, sub] of [...this.subs]) {
+      if (!isAllowed(identity, sub.channel.ref.namespace, 'subscribe', channel)) {
+        this.unsubscribed(channel, UnsubscribeCode.PermissionLost, 'the refreshed token no longer grants this channel', false);
+      }
+    }
   }
 
   private async onSubscribe(id: number, req: NonNullable<ClientMessage['subscribe']>): Promise<void> {
@@ -266,9 +351,14 @@ export class Session implements SessionIo, Requester {
   tick(now: number): void {
     this.checkBuffer();
     if (this.state === 'closed') return;
-    if (this.state === 'handshake') {
+    if (this.state !== 'connected') {
       if (now - this.openedAt > this.ws.handshakeTimeoutMs) this.closeNow(CloseCode.HandshakeTimeout, 'no connect in time');
       return;
+    }
+    const expiresAt = this.identity.expiresAt;
+    if (expiresAt && now >= expiresAt + this.deps.config.auth.clockToleranceSec * 1000) {
+      // reconnect: false — the same token would be refused; a client that can get a new one reconnects.
+      return this.disconnect(CloseCode.TokenExpired, 'token expired', false);
     }
     const sincePing = now - this.lastPingAt;
     if (this.awaitingPong && sincePing > this.ws.pongTimeoutSec * 1000) return this.closeNow(CloseCode.NoPong, 'no pong');

@@ -1,7 +1,9 @@
 /**
- * The WebSocket data plane on uWebSockets.js: upgrades (subprotocol negotiation), one Session per
- * connection, topics as the fan-out for channels, and a housekeeping sweep (pings, deadlines, send-buffer bound).
+ * The WebSocket data plane on uWebSockets.js: upgrades (origin check, subprotocol negotiation),
+ * admission (connections per address), optional TLS, one Session per connection, topics as the
+ * fan-out for channels, and a housekeeping sweep (pings, deadlines, send-buffer bound).
  */
+import { accessSync, constants } from 'node:fs';
 import { SUBPROTOCOL, formatOfSubprotocol, type Format } from '../../proto/codec.js';
 import { CloseCode } from '../../proto/codes.js';
 import type { Config } from '../config/schema.js';
@@ -11,11 +13,16 @@ import type { Logger } from '../log.js';
 import type { Conn } from '../session/conn.js';
 import type { Session } from '../session/session.js';
 import type { Stats } from '../telemetry/stats.js';
+import { addressKey, ConnectionCounter, originAllowed } from './admission.js';
 import { uWS, type ListenSocket, type TemplatedApp, type UwsSocket } from './uws.js';
 
 interface SocketData {
   format: Format;
   address: string;
+  /** What the per-address limit counts this connection under (addressKey). */
+  addressKey: string;
+  /** Counted against the per-address limit (released at close). */
+  admitted?: boolean;
   session?: Session;
   conn?: SocketConn;
 }
@@ -34,11 +41,13 @@ export class WsServer implements Fanout {
   /** Sessions that had unsent bytes at the last sweep: checked against the bound after every flush. */
   private readonly backlogged = new Set<Session>();
   private sweep: NodeJS.Timeout | undefined;
+  private readonly perAddress: ConnectionCounter;
   port = 0;
 
   constructor(private readonly config: Config, private readonly log: Logger, private readonly hooks: ServerHooks, private readonly stats: Stats) {
     const ws = config.websocket;
-    this.app = uWS.App();
+    this.perAddress = new ConnectionCounter(ws.maxConnectionsPerIp);
+    this.app = createApp(ws.tls);
     this.app.ws<SocketData>(ws.path, {
       maxPayloadLength: ws.maxFrameBytes,
       // We close slow consumers with 4008 at maxBufferBytes; uWS drops the socket outright at four
@@ -51,6 +60,10 @@ export class WsServer implements Fanout {
       idleTimeout: Math.min(960, Math.max(16, 2 * (ws.pingIntervalSec + ws.pongTimeoutSec))),
       sendPingsAutomatically: false,
       upgrade: (res, req, context) => {
+        if (!originAllowed(req.getHeader('origin'), ws.allowedOrigins)) {
+          res.writeStatus('403 Forbidden').end('origin not allowed');
+          return;
+        }
         const offered = req.getHeader('sec-websocket-protocol').split(',').map((s) => s.trim());
         const chosen = offered.find((p) => formatOfSubprotocol(p));
         if (!chosen) {
@@ -58,11 +71,17 @@ export class WsServer implements Fanout {
           return;
         }
         const address = Buffer.from(res.getRemoteAddressAsText()).toString();
-        res.upgrade<SocketData>({ format: formatOfSubprotocol(chosen) as Format, address },
+        res.upgrade<SocketData>({ format: formatOfSubprotocol(chosen) as Format, address, addressKey: addressKey(address) },
           req.getHeader('sec-websocket-key'), chosen, req.getHeader('sec-websocket-extensions'), context);
       },
       open: (sock) => {
         const data = sock.getUserData();
+        // Upgraded first, then closed: browsers see a close code, never a failed upgrade's status.
+        if (!this.perAddress.admit(data.addressKey)) {
+          sock.end(CloseCode.TooManyConnections, 'too many connections from this address');
+          return;
+        }
+        data.admitted = true;
         data.conn = new SocketConn(sock, data.address);
         const session = this.hooks.openSession(data.conn, data.format);
         data.session = session;
@@ -74,11 +93,19 @@ export class WsServer implements Fanout {
         if (!session) return;
         // uWS reuses the buffer after this callback: decode from a copy.
         const bytes = new Uint8Array(message.slice(0));
-        session.onFrame(isBinary ? bytes : Buffer.from(bytes).toString('utf8'));
+        try {
+          session.onFrame(isBinary ? bytes : Buffer.from(bytes).toString('utf8'));
+        } catch (e) {
+          // A bug must cost this connection, never the process and everyone else's.
+          this.log.error({ client: session.id, err: (e as Error).stack }, 'frame handling failed');
+          session.disconnect(CloseCode.Internal, 'internal error', true);
+        }
       },
       drain: (sock) => sock.getUserData().session?.onDrain(),
       close: (sock, code) => {
         const data = sock.getUserData();
+        if (data.admitted) this.perAddress.release(data.addressKey);
+        data.admitted = false;
         data.conn?.markClosed();
         const session = data.session;
         if (!session) return;
@@ -165,6 +192,23 @@ export class WsServer implements Fanout {
 
   allSessions(): ReadonlySet<Session> {
     return this.sessions;
+  }
+}
+
+/** A plain or TLS (wss://) app; TLS needs a certificate chain and its key, both PEM files. */
+function createApp(tls: Config['websocket']['tls']): TemplatedApp {
+  if (!tls.certFile || !tls.keyFile) return uWS.App();
+  for (const file of [tls.certFile, tls.keyFile]) {
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (e) {
+      throw new JetgateError('TLS_INVALID', `websocket.tls: cannot read ${file}: ${(e as Error).message}`);
+    }
+  }
+  try {
+    return uWS.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile, ...(tls.passphrase ? { passphrase: tls.passphrase } : {}) });
+  } catch (e) {
+    throw new JetgateError('TLS_INVALID', `websocket.tls: ${(e as Error).message} (is ${tls.certFile} a PEM certificate, ${tls.keyFile} its key, the passphrase right?)`);
   }
 }
 

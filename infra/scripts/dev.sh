@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make dev`: starts nats-server (unless NATS_URL is set) and the gateway, stops both on Ctrl-C.
+# `make dev`: starts nats-server (unless NATS_URL is set), the gateway, the example services and the
+# demo pages; prints the one URL to open; stops everything on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 config=${JETGATE_CONFIG:-jetgate.json}
@@ -37,12 +38,23 @@ fi
 echo "==> starting the gateway (config: $config)"
 node dist/gateway/cli.js serve --config "$config" &
 pids+=($!)
+wait_port 127.0.0.1 "${JETGATE_WEBSOCKET_PORT:-8080}" gateway
+
+echo "==> starting the example services (metrics, lobby) and the demo pages"
+node dist/services/metrics/main.js &
+pids+=($!)
+node dist/services/lobby/main.js &
+pids+=($!)
+demo_port=${DEMO_PORT:-8090}
+node dist/demo/server.js --port "$demo_port" --gateway "ws://127.0.0.1:${JETGATE_WEBSOCKET_PORT:-8080}/ws" &
+pids+=($!)
+wait_port 127.0.0.1 "$demo_port" "demo pages"
 cat <<MSG
 
-  Try it (in another terminal):
-    npx jetgate tail demo:hello
-    npx jetgate publish demo:hello 'hello, world'
+  ┌──────────────────────────────────────────────┐
+    Open the demos:  http://127.0.0.1:${demo_port}/
+  └──────────────────────────────────────────────┘
+  (live dashboard and game lobby; Ctrl-C stops everything)
 
-  Ctrl-C stops everything.
 MSG
 wait -n "${pids[@]}"

@@ -8,13 +8,17 @@ import { validateConfig } from '../../gateway/config/load.js';
 import type { Config } from '../../gateway/config/schema.js';
 import { Gateway } from '../../gateway/gateway.js';
 import { createLogger } from '../../gateway/log.js';
+import { track } from './children.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-/** A test configuration: stream TEST on test.>, namespace "test" (anonymous), ports 0. */
+/** A test configuration: stream TEST on test.>, namespace "test" (anonymous), ports 0, one worker, a 1 s drain. */
 export function testConfig(natsUrl: string, extra: Record<string, unknown> = {}): Config {
   const base = {
     logLevel: process.env.JETGATE_TEST_LOG ?? 'warn',
+    workers: 1,
+    // Short, so that stopping a gateway process with clients still connected does not slow tests.
+    shutdown: { drainWindowMs: 1_000 },
     nats: { servers: [natsUrl] },
     websocket: { host: '127.0.0.1', port: 0 },
     control: { host: '127.0.0.1', port: 0 },
@@ -22,7 +26,7 @@ export function testConfig(natsUrl: string, extra: Record<string, unknown> = {})
     namespaces: [{ name: 'test', stream: 'TEST', anonymous: true, window: 100 }],
   };
   const merged: Record<string, unknown> = { ...base, ...extra };
-  for (const k of ['nats', 'websocket', 'control'] as const) merged[k] = { ...base[k], ...((extra[k] as object | undefined) ?? {}) };
+  for (const k of ['nats', 'websocket', 'control', 'shutdown'] as const) merged[k] = { ...base[k], ...((extra[k] as object | undefined) ?? {}) };
   return validateConfig(merged);
 }
 
@@ -32,10 +36,18 @@ export async function startGateway(config: Config): Promise<Gateway> {
 
 const CLI = fileURLToPath(new URL('../../gateway/cli.js', import.meta.url));
 
-/** The gateway in a child process (`jetgate serve`), for kill -9 tests. */
+/** The gateway in a child process (`jetgate serve`), for kill -9 and signal tests. */
 export class GatewayProcess {
   private log = ''; // stdout and stderr, interleaved
-  private constructor(private readonly proc: ChildProcess, readonly port: number, readonly controlPort: number) {}
+  /** Resolves when the process has exited. */
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  private constructor(private readonly proc: ChildProcess, readonly port: number, readonly controlPort: number) {
+    this.exit = new Promise((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) resolve({ code: proc.exitCode, signal: proc.signalCode });
+      else proc.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+  }
 
   get url(): string {
     return `ws://127.0.0.1:${this.port}/ws`;
@@ -46,16 +58,30 @@ export class GatewayProcess {
     return `http://127.0.0.1:${this.controlPort}`;
   }
 
+  get exited(): boolean {
+    return this.proc.exitCode !== null || this.proc.signalCode !== null;
+  }
+
+  get pid(): number {
+    return this.proc.pid as number;
+  }
+
   /** Everything the process printed (logs on stdout, messages on stderr). */
   get output(): string {
     return this.log;
   }
 
-  static async start(config: Config): Promise<GatewayProcess> {
+  /** The process's JSON log lines with this message. */
+  logs(msg: string): Array<Record<string, unknown>> {
+    return this.log.split('\n').filter((l) => l.startsWith('{') && l.includes(msg)).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg);
+  }
+
+  /** Starts `jetgate serve` with this configuration (and extra command-line arguments). */
+  static async start(config: Config, args: string[] = []): Promise<GatewayProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'jetgate-gw-'));
     const file = join(dir, 'jetgate.json');
     writeFileSync(file, JSON.stringify({ ...config, nodeId: undefined }));
-    const proc = spawn(process.execPath, [CLI, 'serve', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = track(spawn(process.execPath, [CLI, 'serve', '--config', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     const port = await new Promise<number>((resolve, reject) => {
       // Generous: on a shared, loaded machine a start-up (module loading, stream checks) can crawl.
@@ -65,7 +91,7 @@ export class GatewayProcess {
       }, 30_000);
       proc.stderr?.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = /ws:\/\/[^:]+:(\d+)\//.exec(out);
+        const m = /wss?:\/\/[^:]+:(\d+)\//.exec(out);
         if (m) {
           clearTimeout(timer);
           resolve(Number(m[1]));
@@ -87,11 +113,8 @@ export class GatewayProcess {
   }
 
   /** Sends a signal and waits for the exit; resolves with the exit code (null when killed). */
-  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return Promise.resolve(this.proc.exitCode);
-    return new Promise((resolve) => {
-      this.proc.once('exit', (code) => resolve(code));
-      this.proc.kill(signal);
-    });
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
+    return (await this.exit).code;
   }
 }

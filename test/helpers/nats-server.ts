@@ -1,32 +1,46 @@
-/** Starts a real nats-server (JetStream on) on a free port with its own temporary store. */
+/**
+ * Starts a real nats-server (JetStream on) with its own temporary store: alone on a free port, or
+ * as a node of a cluster from a configuration file (test/helpers/nats-cluster.ts).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
+import { track } from './children.js';
 
 export class NatsServer {
   private proc: ChildProcess | undefined;
   private log = '';
 
-  private constructor(readonly port: number, readonly storeDir: string, private readonly extraArgs: string[]) {}
+  private constructor(readonly port: number, readonly storeDir: string, private readonly args: string[], private readonly env: Record<string, string> = {}) {}
 
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
   }
 
+  /** Everything the current process printed. */
+  get output(): string {
+    return this.log;
+  }
+
   static async start(extraArgs: string[] = []): Promise<NatsServer> {
-    const s = new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'jetgate-nats-')), extraArgs);
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'jetgate-nats-'));
+    const s = new NatsServer(port, dir, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir, ...extraArgs]);
     await s.run();
     return s;
+  }
+
+  /** A server run from a configuration file with the given environment (not started yet). */
+  static fromConfig(file: string, port: number, storeDir: string, env: Record<string, string>): NatsServer {
+    return new NatsServer(port, storeDir, ['-c', file], env);
   }
 
   /** Starts the process (again, on the same port and store). */
   async run(): Promise<void> {
     this.log = '';
-    const proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...this.extraArgs], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = track(spawn('nats-server', this.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } }));
     this.proc = proc;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`nats-server did not start:\n${this.log}`)), 15_000);
@@ -48,6 +62,10 @@ export class NatsServer {
         reject(new Error(`nats-server exited with ${code}:\n${this.log}`));
       });
     });
+  }
+
+  get running(): boolean {
+    return !!this.proc && this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
   /** Stops the process: SIGTERM (clean) or SIGKILL. */

@@ -1,38 +1,41 @@
 /** Publishes sequenced test messages to JetStream the way a producer service would. */
-import { connect, headers, type NatsConnection } from 'nats';
+import { connect, headers, type MsgHdrs, type NatsConnection } from 'nats';
 
 export class Publisher {
   private constructor(readonly nc: NatsConnection) {}
 
-  static async connect(url: string): Promise<Publisher> {
+  static async connect(url: string | string[]): Promise<Publisher> {
     return new Publisher(await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 }));
   }
 
   /**
    * Publishes `count` messages whose payload is "<prefix><i>"; returns their stream sequences.
-   * Like a careful producer, it retries a publish that got no ack (NATS restarting) with the same
-   * Nats-Msg-Id, so a retry is never stored twice.
    */
   async publishMany(subject: string, count: number, prefix = 'm', start = 0, type?: string): Promise<number[]> {
-    const js = this.nc.jetstream();
-    const seqs: number[] = [];
     const h = type ? headers() : undefined;
     if (type) h?.set('Jetgate-Type', type);
     const run = Math.random().toString(36).slice(2);
-    for (let i = start; i < start + count; i++) {
-      const msgID = `${run}-${prefix}${i}`;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const ack = await js.publish(subject, new TextEncoder().encode(`${prefix}${i}`), { msgID, timeout: 2_000, ...(h ? { headers: h } : {}) });
-          seqs.push(ack.seq);
-          break;
-        } catch (e) {
-          if (attempt >= 30) throw e;
-          await new Promise((r) => setTimeout(r, 200));
-        }
+    const seqs: number[] = [];
+    for (let i = start; i < start + count; i++) seqs.push(await this.publish(subject, `${prefix}${i}`, `${run}-${prefix}${i}`, h));
+    return seqs;
+  }
+
+  /**
+   * Publishes one message and returns its stream sequence. Like a careful producer, it retries a
+   * publish that got no ack (NATS restarting) with the same Nats-Msg-Id, so a retry is never
+   * stored twice.
+   */
+  async publish(subject: string, payload: string, msgID: string, h?: MsgHdrs): Promise<number> {
+    const js = this.nc.jetstream();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const ack = await js.publish(subject, new TextEncoder().encode(payload), { msgID, timeout: 2_000, ...(h ? { headers: h } : {}) });
+        return ack.seq;
+      } catch (e) {
+        if (attempt >= 30) throw e;
+        await new Promise((r) => setTimeout(r, 200));
       }
     }
-    return seqs;
   }
 
   close(): Promise<void> {

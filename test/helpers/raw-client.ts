@@ -11,6 +11,8 @@ export class RawClient {
   readonly received: ServerMessage[] = [];
   readonly pubs: Publication[] = [];
   closeCode: number | undefined;
+  /** Answer the gateway's pings (a client that does not is closed with 4004). */
+  autoPong = true;
   private nextId = 1;
   private waiters: Array<() => void> = [];
 
@@ -19,7 +21,7 @@ export class RawClient {
       for (const m of decodeServer(format, isBinary ? new Uint8Array(data) : data.toString('utf8'))) {
         this.received.push(m);
         if (m.pub) this.pubs.push(m.pub);
-        if (m.ping) this.send({ pong: {} });
+        if (m.ping && this.autoPong) this.send({ pong: {} });
       }
       this.wake();
     });
@@ -29,8 +31,8 @@ export class RawClient {
     });
   }
 
-  static open(url: string, format: Format = 'proto', protocols: string[] = [SUBPROTOCOL[format]]): Promise<RawClient> {
-    const ws = new WebSocket(url, protocols);
+  static open(url: string, format: Format = 'proto', protocols: string[] = [SUBPROTOCOL[format]], options: WebSocket.ClientOptions = {}): Promise<RawClient> {
+    const ws = new WebSocket(url, protocols, options);
     const c = new RawClient(ws, format);
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(c));
@@ -39,9 +41,9 @@ export class RawClient {
     });
   }
 
-  static async connect(url: string, format: Format = 'proto'): Promise<RawClient> {
+  static async connect(url: string, format: Format = 'proto', token = ''): Promise<RawClient> {
     const c = await RawClient.open(url, format);
-    const r = await c.request({ connect: { name: 'test' } });
+    const r = await c.request({ connect: { name: 'test', token } });
     if (!r.connect) throw new Error(`connect failed: ${JSON.stringify(r)}`);
     return c;
   }

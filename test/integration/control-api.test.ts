@@ -28,7 +28,7 @@ t.test('server API', async (t) => {
     t.match(h.body, { status: 'ok', node: f.gw.config.nodeId });
     const r = await http('GET', `${f.control}/readyz`);
     t.equal(r.status, 200);
-    t.same(r.body, { status: 'ready', checks: { nats: true, streams: true, listening: true }, missingStreams: [] });
+    t.same(r.body, { status: 'ready', checks: { nats: true, streams: true, listening: true, draining: false } });
   });
 
   t.test('every API route needs a valid key; errors have one shape and carry the request id', async (t) => {

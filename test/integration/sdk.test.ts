@@ -36,7 +36,7 @@ for (const format of ['proto', 'json'] as const) {
     await waitFor('the client to notice', () => client.state !== 'connected');
     const missed = await pub.publishMany('test.room', 300, 'm');
     gw = await GatewayProcess.start(testConfig(nats.url));
-    lb.target = gw.port;
+    lb.targets = [gw.port];
     await waitFor('the missed ones', () => got.length >= 313, 20_000);
     const after = await pub.publishMany('test.room', 10, 'a');
     await waitFor('live after the restart', () => got.length >= 323, 20_000);

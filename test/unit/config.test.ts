@@ -44,6 +44,18 @@ t.test('errors name the bad key', async (t) => {
   t.throws(() => loadConfig({ file: join(dir, 'missing.json'), env: {} }), ConfigError);
 });
 
+t.test('auth and limit keys: list values from the environment, cross-checks', async (t) => {
+  const c = loadConfig({ env: { JETGATE_AUTH_ALGORITHMS: 'RS256, ES256', JETGATE_AUTH_AUDIENCE: 'app,admin', JETGATE_WEBSOCKET_ALLOWED_ORIGINS: 'https://a.example.com' } });
+  t.same(c.auth.algorithms, ['RS256', 'ES256']);
+  t.same(c.auth.audience, ['app', 'admin']);
+  t.same(c.websocket.allowedOrigins, ['https://a.example.com']);
+  t.equal(c.auth.claims.user, 'sub', 'claim defaults');
+  t.throws(() => loadConfig({ env: { JETGATE_AUTH_ALGORITHMS: 'none' } }), /auth\.algorithms/, 'alg none cannot even be configured');
+  t.throws(() => loadConfig({ env: { JETGATE_WEBSOCKET_MESSAGE_BURST: '100' } }), /messageBurst .* must be above websocket\.maxSubscriptions/);
+  t.throws(() => loadConfig({ env: { JETGATE_WEBSOCKET_TLS_CERT_FILE: '/x.pem' } }), /set both certFile and keyFile/);
+  t.throws(() => loadConfig({ env: { JETGATE_AUTH_PUBLIC_KEY: 'a', JETGATE_AUTH_PUBLIC_KEY_FILE: 'b' } }), /not both/);
+});
+
 t.test('docs/configuration.md documents every environment key', async (t) => {
   const doc = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
   for (const k of environmentKeys()) t.ok(doc.includes(k.env), k.env);

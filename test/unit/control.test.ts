@@ -3,7 +3,6 @@ import { ErrorCode } from '../../proto/codes.js';
 import { keyChecker, presentedKey } from '../../gateway/control/auth.js';
 import { parseCommand, targets } from '../../gateway/control/commands.js';
 import { API_ERRORS, ApiError, apiErrorOf } from '../../gateway/control/errors.js';
-import { readiness } from '../../gateway/control/readiness.js';
 import { ClientError } from '../../gateway/errors.js';
 
 t.test('API keys: Bearer or X-API-Key, compared whole', async (t) => {
@@ -44,16 +43,6 @@ t.test('errors: protocol errors keep their names; fastify\'s map onto the same s
   }
   t.equal(apiErrorOf(new TypeError('secret detail')).message, 'internal error', 'unexpected errors do not leak their message');
   for (const status of Object.values(API_ERRORS)) t.ok(status >= 400 && status < 600);
-});
-
-t.test('readiness needs NATS, the streams and the listener', async (t) => {
-  const good = { natsConnected: true, streams: [{ name: 'A', present: true }], listening: true };
-  t.same(readiness(good), { ready: true, checks: { nats: true, streams: true, listening: true }, missingStreams: [] });
-  t.equal(readiness({ ...good, natsConnected: false }).ready, false);
-  t.equal(readiness({ ...good, listening: false }).ready, false);
-  const missing = readiness({ ...good, streams: [{ name: 'A', present: true }, { name: 'B', present: false }] });
-  t.same([missing.ready, missing.checks.streams, missing.missingStreams], [false, false, ['B']]);
-  t.equal(readiness({ ...good, streams: [] }).ready, true, 'no namespaces, nothing to miss');
 });
 
 t.test('cluster commands: parsed strictly, aimed at a user or one connection', async (t) => {

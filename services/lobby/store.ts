@@ -1,0 +1,86 @@
+/**
+ * Lobbies in a NATS KV bucket (one key per lobby, the LobbyState protobuf as value), so they
+ * survive restarts of the service. Changes are compare-and-set on the entry's revision: several
+ * service instances can run side by side.
+ */
+import type { KV, NatsConnection } from 'nats';
+import '../../proto/numbers.js';
+import { lobby as pb } from '../../proto/gen/examples.js';
+import type { Lobby, Player } from './rules.js';
+
+export const BUCKET = 'jetgate_demo_lobbies';
+
+export interface Stored {
+  lobby: Lobby;
+  revision: number;
+}
+
+function toLobby(s: pb.v1.LobbyState): Lobby {
+  return {
+    id: s.id, name: s.name, phase: s.phase, maxPlayers: s.maxPlayers, createdMs: s.createdMs, startsAtMs: s.startsAtMs, version: s.version,
+    players: s.players.map((p): Player => ({ id: p.id ?? '', name: p.name ?? '', ready: p.ready ?? false, joinedMs: p.joinedMs ?? 0, host: p.host ?? false })),
+  };
+}
+
+export class LobbyStore {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(nc: NatsConnection, bucket = BUCKET): Promise<LobbyStore> {
+    // Idle lobbies disappear after a day (KV TTL is per bucket on nats-server 2.9).
+    return new LobbyStore(await nc.jetstream().views.kv(bucket, { history: 1, ttl: 24 * 3600 * 1000 }));
+  }
+
+  async get(id: string): Promise<Stored | null> {
+    const e = await this.kv.get(id);
+    if (!e || e.operation !== 'PUT' || e.length === 0) return null;
+    return { lobby: toLobby(pb.v1.LobbyState.decode(e.value)), revision: e.revision };
+  }
+
+  /** Stores a new lobby; false when the id is taken. */
+  async create(lobby: Lobby): Promise<boolean> {
+    try {
+      await this.kv.create(lobby.id, pb.v1.LobbyState.encode(lobby).finish());
+      return true;
+    } catch (e) {
+      if (isConflict(e)) return false;
+      throw e;
+    }
+  }
+
+  /** Writes a change made on the entry at `revision`; false when someone else changed it first. */
+  async update(lobby: Lobby, revision: number): Promise<boolean> {
+    try {
+      await this.kv.update(lobby.id, pb.v1.LobbyState.encode(lobby).finish(), revision);
+      return true;
+    } catch (e) {
+      if (isConflict(e)) return false;
+      throw e;
+    }
+  }
+
+  async remove(id: string, revision: number): Promise<boolean> {
+    try {
+      await this.kv.delete(id, { previousSeq: revision });
+      return true;
+    } catch (e) {
+      if (isConflict(e)) return false;
+      throw e;
+    }
+  }
+
+  async list(limit: number): Promise<Lobby[]> {
+    const out: Lobby[] = [];
+    for await (const key of await this.kv.keys()) {
+      const s = await this.get(key);
+      if (s) out.push(s.lobby);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+}
+
+function isConflict(e: unknown): boolean {
+  // JetStream's "wrong last sequence" (10071) on a compare-and-set that lost the race.
+  const err = e as { api_error?: { err_code?: number }; message?: string };
+  return err.api_error?.err_code === 10071 || /wrong last sequence/i.test(err.message ?? '');
+}

@@ -1,0 +1,11 @@
+/** Gateway configuration for the example services and demos (as jetgate.json has it), for tests. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = (p: string) => fileURLToPath(new URL(`../../../${p}`, import.meta.url));
+
+/** jetgate.json's streams, namespaces and schemas (schema paths made absolute). */
+export function exampleConfig(): Record<string, unknown> {
+  const cfg = JSON.parse(readFileSync(root('jetgate.json'), 'utf8')) as { schemas: string[]; streams: unknown[]; namespaces: unknown[] };
+  return { schemas: cfg.schemas.map(root), streams: cfg.streams, namespaces: cfg.namespaces };
+}
