@@ -9,7 +9,6 @@ import { ChannelResolver } from './channels/grammar.js';
 import { loadConfig, ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { JetgateError, ClientError } from './errors.js';
-import { Supervisor } from './supervisor/supervisor.js';
 
 const USAGE = `Usage:
   jetgate serve   [--config FILE] [--port N] [--nats URL] [--workers N]
@@ -43,12 +42,19 @@ async function serve(argv: string[]): Promise<void> {
   });
   const config = load(values);
   // Each command loads only what it uses: a CLI that answers fast.
-  const [{ Gateway }, { createLogger }] = await Promise.all([import('./gateway.js'), import('./log.js')]);
+  const [{ Gateway }, { Supervisor }, { createLogger }] = await Promise.all([import('./gateway.js'), import('./supervisor/supervisor.js'), import('./log.js')]);
   const log = createLogger(config.logLevel, config.nodeId);
   const workers = config.workers || availableParallelism();
   // One worker runs here, in this process; more run as supervised child processes on one port.
   const running = workers === 1 ? await Gateway.start(config, log) : await Supervisor.start(config, log, workers);
   const host = config.websocket.host === '0.0.0.0' ? '127.0.0.1' : config.websocket.host;
+  if (running.controlPort) {
+    const ctl = config.control.host === '0.0.0.0' ? '127.0.0.1' : config.control.host;
+    if (running instanceof Supervisor) {
+      const each = config.control.port ? `ports ${config.control.port + 1}-${config.control.port + workers}` : 'free ports (logged)';
+      console.error(`jetgate: node health on http://${ctl}:${running.controlPort} (/healthz, /readyz); each worker's control plane (/metrics, /api/v1, /docs) on ${each}`);
+    } else console.error(`jetgate: control plane on http://${ctl}:${running.controlPort} (/healthz, /readyz, /metrics, /api/v1, /docs)`);
+  }
   const scheme = config.websocket.tls.certFile ? 'wss' : 'ws';
   console.error(`jetgate: clients connect to ${scheme}://${host}:${running.port}${config.websocket.path} (subprotocol jetgate.v1.proto or jetgate.v1.json)`);
   let stopping = false;

@@ -1,17 +1,21 @@
 /**
- * Composition of the data plane: NATS connection and streams, hub, sessions, WebSocket server.
- * Data flows one way: NATS -> channels (hub) -> frames -> uWS topics / sockets.
+ * Composition of the gateway: NATS connection and streams, hub, sessions, WebSocket server (the
+ * data plane), presence, telemetry and the control plane. Data flows one way: NATS -> channels
+ * (hub) -> frames -> uWS topics / sockets.
  */
 import type { Format } from '../proto/codec.js';
 import { CloseCode } from '../proto/codes.js';
 import { JwtVerifier } from './auth/verifier.js';
 import { ChannelResolver } from './channels/grammar.js';
 import type { Config } from './config/schema.js';
+import { Commands, applyCommand } from './control/commands.js';
+import { ControlServer } from './control/server.js';
 import { spreadDisconnects } from './drain/drain.js';
 import { drainPlan } from './drain/schedule.js';
 import { Readiness, type ReadinessState } from './health/readiness.js';
 import { StreamProbe } from './health/stream-probe.js';
-import { historyHandler } from './requests/history.js';
+import { historyHandler, type HistoryDeps } from './requests/history.js';
+import { presenceHandler } from './requests/presence.js';
 import { HistoryReader } from './history/reader.js';
 import { Hub } from './hub/hub.js';
 import { publishHandler } from './publish/handler.js';
@@ -19,11 +23,14 @@ import { rpcHandler } from './rpc/handler.js';
 import { createLogger, type Logger } from './log.js';
 import { watchStreamLeaders } from './nats/advisories.js';
 import { connectNats, type Nats } from './nats/connection.js';
+import { ExpiringBucket } from './nats/kv.js';
 import { Streams } from './nats/streams.js';
+import { Presence } from './presence/presence.js';
 import { Transcoder } from './schemas/transcoder.js';
 import type { Conn } from './session/conn.js';
 import type { RequestHandlers } from './session/request.js';
 import { Session, type SessionDeps } from './session/session.js';
+import { Telemetry } from './telemetry/telemetry.js';
 import { WsServer } from './transport/server.js';
 import { checkNative } from './transport/uws.js';
 
@@ -33,6 +40,7 @@ const LINGER_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 export class Gateway {
+  private control: ControlServer | undefined;
   private draining: Promise<void> | undefined;
 
   private constructor(
@@ -42,6 +50,9 @@ export class Gateway {
     readonly streams: Streams,
     readonly hub: Hub,
     readonly server: WsServer,
+    readonly telemetry: Telemetry,
+    readonly presence: Presence | undefined,
+    private readonly commands: Commands,
     private readonly readiness: Readiness,
     private readonly probe: StreamProbe,
     private readonly verifier: JwtVerifier,
@@ -49,6 +60,11 @@ export class Gateway {
 
   get port(): number {
     return this.server.port;
+  }
+
+  /** Port of the control plane (0 when it is off). */
+  get controlPort(): number {
+    return this.control?.port ?? 0;
   }
 
   /** Whether this gateway can serve new clients now, and the parts that say why not. */
@@ -63,21 +79,34 @@ export class Gateway {
 
   static async start(config: Config, log: Logger = createLogger(config.logLevel, config.nodeId)): Promise<Gateway> {
     checkNative(config.websocket.allowJsFallback, log);
+    const node = config.nodeId ?? '';
+    const telemetry = await Telemetry.create(config, log);
     const verifier = JwtVerifier.create(config.auth, log);
     const resolver = new ChannelResolver(config);
     const transcoder = new Transcoder(config.schemas);
     const readiness = new Readiness();
     let hub: Hub | undefined;
+    let presence: Presence | undefined;
     let probe: StreamProbe | undefined;
+    const { stats } = telemetry;
     const nats = await connectNats(config, log, {
-      disconnected: () => readiness.update({ nats: false }),
+      disconnected: () => {
+        stats.natsConnected = false;
+        stats.natsDisconnects++;
+        readiness.update({ nats: false });
+      },
       reconnected: () => {
+        stats.natsConnected = true;
+        stats.natsReconnects++;
         readiness.update({ nats: true });
         void probe?.check();
         void hub?.resync();
+        // Entries may have expired while the connection was down.
+        presence?.heartbeat();
       },
     });
     readiness.update({ nats: true });
+    let gw: Gateway | undefined;
     try {
       const streams = new Streams(nats.jsm, config, log);
       await streams.declare(config.nats.startupWaitSec);
@@ -87,25 +116,51 @@ export class Gateway {
       let deps: SessionDeps | undefined;
       const server = new WsServer(config, log, {
         openSession: (conn: Conn, format: Format) => new Session(conn, format, deps as SessionDeps),
-      });
-      const liveHub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, lingerMs: LINGER_MS, tailCheckSec: config.tailCheckSec });
+      }, stats);
+      const liveHub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, telemetry, lingerMs: LINGER_MS, tailCheckSec: config.tailCheckSec });
       hub = liveHub;
       watchStreamLeaders(nats.nc, (stream) => liveHub.recoverStream(stream));
+      if (config.namespaces.some((ns) => ns.presence)) {
+        const bucket = await ExpiringBucket.open(nats, { name: config.presence.bucket, ttlSec: config.presence.ttlSec, replicas: config.presence.replicas }, log);
+        presence = new Presence({ nc: nats.nc, bucket, fanout: server, config: config.presence, node, stats, log });
+      }
+      const history: HistoryDeps = { resolver, streams, reader, transcoder };
       const handlers: RequestHandlers = {
-        history: historyHandler({ resolver, streams, reader, transcoder }),
+        history: historyHandler(history),
+        presence: presenceHandler(resolver, presence),
         publish: publishHandler({ config, resolver, transcoder, nats }),
         rpc: rpcHandler({ config, transcoder, nats }),
       };
-      deps = { config, resolver, hub, streams, reader, log, handlers, verifier };
+      deps = { config, resolver, hub, streams, reader, log, handlers, verifier, telemetry, presence };
+      const commands = new Commands(nats.nc, `${config.control.subjectPrefix}.command`,
+        { quietMs: config.control.commandWaitMs, maxMs: config.nats.requestTimeoutMs }, node, (cmd) => applyCommand(cmd, server.allSessions()), log);
+      commands.listen();
+      const p = presence;
+      telemetry.observe({ connections: () => server.connections, subscriptions: () => liveHub.subscriptions, channels: () => liveHub.size, presenceMembers: () => p?.members ?? 0 });
+      const g = new Gateway(config, log, nats, streams, liveHub, server, telemetry, presence, commands, readiness, probe, verifier);
+      gw = g;
+      // Up before the WebSocket listener: /readyz says "not ready" until clients can connect.
+      if (config.control.enabled) {
+        g.control = await ControlServer.start({
+          config, log, node, telemetry, resolver, history, presence, hub: liveHub, js: nats.js, commands, readiness: () => readiness.get(),
+        });
+        log.info({ port: g.control.port }, 'control plane listening');
+      }
       await server.listen();
       readiness.update({ listening: true });
       probe.start();
       log.info({ port: server.port, path: config.websocket.path }, 'gateway listening');
-      return new Gateway(config, log, nats, streams, hub, server, readiness, probe, verifier);
+      return g;
     } catch (e) {
-      probe?.stop();
-      verifier.close();
-      await nats.nc.close();
+      if (gw) await gw.stop();
+      else {
+        probe?.stop();
+        verifier.close();
+        hub?.close();
+        await presence?.close();
+        await nats.nc.close();
+        await telemetry.shutdown();
+      }
       throw e;
     }
   }
@@ -117,7 +172,12 @@ export class Gateway {
     this.server.close();
     this.verifier.close();
     this.hub.close();
+    this.commands.close();
+    // Leaves of the connections just closed go out before NATS does.
+    await this.presence?.close();
+    await this.control?.close();
     await this.nats.nc.drain().catch(() => this.nats.nc.close());
+    await this.telemetry.shutdown();
   }
 
   /**
@@ -145,9 +205,14 @@ export class Gateway {
     this.probe.stop();
     this.verifier.close();
     this.hub.close();
+    this.commands.close();
+    await this.presence?.close();
     const left = plan.deadlineMs - (performance.now() - started);
     await Promise.race([this.nats.nc.drain().catch(() => undefined), sleep(left)]);
     if (!this.nats.nc.isClosed()) await this.nats.nc.close();
+    // Last: /readyz answers "draining" to the load balancer until the end.
+    await this.control?.close();
+    await this.telemetry.shutdown();
     this.log.info({ connections: sessions.length, ms: Math.round(performance.now() - started) }, 'drained');
   }
 }

@@ -105,6 +105,10 @@ export function validateConfig(input: unknown): Config {
     if (streams.has(s.name)) throw new ConfigError(`streams: "${s.name}" is defined twice`);
     streams.add(s.name);
   }
+  if (cfg.presence.heartbeatSec * 2 > cfg.presence.ttlSec) {
+    throw new ConfigError('presence.heartbeatSec: at most half of presence.ttlSec, so one lost heartbeat does not expire live clients');
+  }
+  if (cfg.telemetry.traces && !cfg.telemetry.otlpEndpoint) throw new ConfigError('telemetry.traces: needs telemetry.otlpEndpoint');
   cfg.nodeId ??= `${hostname()}-${process.pid}`;
   return cfg;
 }

@@ -118,7 +118,41 @@ export const NamespaceSchema = Type.Object({
   rpcSubject: Str('NATS subject template of RPCs, with {method} (and {ns}); empty: no RPC on this namespace', ''),
   rpcMethods: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), { description: 'methods clients may call (empty: any)', default: [] }),
   rpcTimeoutMs: Int('default and longest RPC timeout', 5_000, 10, 120_000),
+  presence: Bool('track who is subscribed (cluster-wide, NATS KV) and push join/leave to subscribers', false),
 }, { additionalProperties: false });
+
+export const ControlSchema = Type.Object({
+  enabled: Bool('serve the control plane (health, readiness, metrics, server API, OpenAPI)', true),
+  host: Str('address the control plane binds', '0.0.0.0'),
+  port: Int('control plane port (0 picks a free port)', 8081, 0, 65535),
+  apiKeys: Type.Array(Type.String({ minLength: 16 }), {
+    description: 'keys accepted by the server API (Authorization: Bearer <key> or X-API-Key); none: the API refuses every request',
+    default: [],
+  }),
+  bodyLimitBytes: Int('largest request body the server API accepts', 1024 * 1024, 1024, 64 * 1024 * 1024),
+  subjectPrefix: Str('prefix of the core NATS subjects gateways receive cluster-wide commands on (disconnect, unsubscribe)', '_jg.ctl'),
+  commandWaitMs: Int('how long a cluster-wide command waits for more nodes to report after the last one answered', 300, 10, 10_000),
+}, { additionalProperties: false, default: {} });
+
+export const PresenceSchema = Type.Object({
+  bucket: Type.String({ description: 'NATS KV bucket holding presence entries', pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'jetgate_presence' }),
+  ttlSec: Int('an entry not refreshed this long expires (a crashed gateway\'s clients vanish within it)', 30, 2, 3600),
+  heartbeatSec: Int('how often a gateway refreshes its clients\' entries (at most half of ttlSec)', 10, 1, 1800),
+  replicas: Int('replicas of the presence bucket (1, or 3 on a NATS cluster)', 1, 1, 5),
+  subjectPrefix: Str('prefix of the core NATS subjects join/leave events travel on', '_jg.presence'),
+}, { additionalProperties: false, default: {} });
+
+export const TelemetrySchema = Type.Object({
+  serviceName: Str('service.name of metrics and traces', 'jetgate'),
+  prometheus: Bool('serve metrics in Prometheus text format at /metrics on the control plane', true),
+  otlpEndpoint: Str('base URL of an OTLP/HTTP receiver (e.g. http://otel-collector:4318); empty: no OTLP export', ''),
+  metricsIntervalSec: Int('seconds between OTLP metric exports', 15, 1, 3600),
+  traces: Bool('export traces over OTLP (needs otlpEndpoint)', false),
+  traceSampleRatio: Type.Number({
+    description: 'share of traces the gateway starts that are sampled; traces continued from a producer follow its sampled flag',
+    default: 0.1, minimum: 0, maximum: 1,
+  }),
+}, { additionalProperties: false, default: {} });
 
 export const ConfigSchema = Type.Object({
   nodeId: Type.Optional(Str('gateway node id (default: hostname-pid)')),
@@ -132,6 +166,9 @@ export const ConfigSchema = Type.Object({
   schemas: Type.Array(Type.String(), { description: '.proto files whose message types JSON clients get transcoded', default: [] }),
   streams: Type.Array(StreamSchema, { default: [] }),
   namespaces: Type.Array(NamespaceSchema, { default: [] }),
+  control: ControlSchema,
+  presence: PresenceSchema,
+  telemetry: TelemetrySchema,
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {
     description: 'log level', default: 'info',
   }),
@@ -143,3 +180,6 @@ export type AuthConfig = Static<typeof AuthSchema>;
 export type Action = (typeof ACTIONS)[number];
 export type Algorithm = (typeof ALGORITHMS)[number];
 export type StreamConfig = Static<typeof StreamSchema>;
+export type ControlConfig = Static<typeof ControlSchema>;
+export type PresenceConfig = Static<typeof PresenceSchema>;
+export type TelemetryConfig = Static<typeof TelemetrySchema>;

@@ -12,6 +12,9 @@ import { TYPE_HEADER } from '../history/reader.js';
 import type { Logger } from '../log.js';
 import type { Msg, NatsConnection, Subscription } from '../nats/connection.js';
 import type { Transcoder } from '../schemas/transcoder.js';
+import type { Stats } from '../telemetry/stats.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { endSpan, type Span, type Tracing } from '../telemetry/tracing.js';
 import { GapDetector } from './gap.js';
 import { Pub } from './publication.js';
 import { RecentWindow } from './window.js';
@@ -30,6 +33,7 @@ export interface ChannelDeps {
   transcoder: Transcoder;
   fanout: Fanout;
   log: Logger;
+  telemetry: Telemetry;
   /** Called when the channel has publications to flush this turn. */
   markDirty(ch: Channel): void;
   /** Stream's current last sequence (for wildcard channels' starting point). */
@@ -52,6 +56,8 @@ export function topicOf(format: Format, channel: string): string {
 interface LiveMsg {
   rec: PubRecord;
   prev: number;
+  /** Receive span, when the producer's trace is sampled. */
+  span: Span | undefined;
 }
 
 export class Channel {
@@ -72,9 +78,17 @@ export class Channel {
   private pending: Pub[] = [];
   private flushed = 0;
   private readonly pick: HeaderPicker;
+  private readonly stats: Stats;
+  private readonly tracing: Tracing;
+  /** Pending publications that carry a receive span. */
+  private traced = 0;
+  /** Receive span of the live message that revealed the gap being recovered. */
+  private gapSpan: Span | undefined;
 
   constructor(readonly ref: ChannelRef, private readonly deps: ChannelDeps, pick: HeaderPicker) {
     this.pick = pick;
+    this.stats = deps.telemetry.stats;
+    this.tracing = deps.telemetry.tracing;
     this.ready = this.start();
   }
 
@@ -120,7 +134,10 @@ export class Channel {
     const seq = Number(h?.get('Nats-Sequence'));
     const subject = h?.get('Nats-Subject') ?? '';
     if (!seq || !subject) return; // not a republished message: nothing to order it by
+    this.stats.liveReceived++;
+    this.stats.liveReceivedBytes += msg.data.length;
     const live: LiveMsg = {
+      span: this.tracing.enabled ? this.tracing.receive(h, this.name, subject, seq) : undefined,
       prev: Number(h?.get('Nats-Last-Sequence') || 0),
       rec: {
         seq,
@@ -140,16 +157,23 @@ export class Channel {
   }
 
   private hold(live: LiveMsg): void {
-    if (this.held.length < MAX_HELD) this.held.push(live);
-    else this.heldOverflow = true;
+    if (this.held.length < MAX_HELD) return void this.held.push(live);
+    this.heldOverflow = true;
+    this.drop(live, 'held_overflow');
+  }
+
+  private drop(live: LiveMsg, reason: keyof Stats['dropped']): void {
+    this.stats.dropped[reason]++;
+    endSpan(live.span, undefined, { 'jetgate.dropped': reason });
   }
 
   private offer(live: LiveMsg): void {
     switch (this.detector.check(live.rec.subject, live.rec.seq, live.prev)) {
       case 'deliver':
-        this.commit(live.rec);
+        this.commit(live.rec, live.span);
         break;
       case 'duplicate':
+        this.drop(live, 'duplicate');
         if (live.rec.seq < this.detector.lastSeq - this.win.capacity) this.deps.suspectReset(this);
         break;
       case 'gap':
@@ -160,6 +184,7 @@ export class Channel {
           break;
         }
         this.gapAt = live.rec.seq;
+        this.gapSpan = live.span;
         this.hold(live);
         void this.recover();
         break;
@@ -177,6 +202,7 @@ export class Channel {
     this.state = 'live';
     if (!stored) {
       this.deps.log.warn({ channel: this.name, seq: live.rec.seq }, 'live message is not in the stream: dropped');
+      this.drop(live, 'not_in_stream');
       this.drainHeld();
       return;
     }
@@ -199,8 +225,12 @@ export class Channel {
     }
   }
 
-  private commit(rec: PubRecord): void {
+  private commit(rec: PubRecord, span?: Span): void {
     const pub = this.makePub(rec);
+    if (span) {
+      pub.span = span;
+      this.traced++;
+    }
     this.detector.accept(rec.subject, rec.seq);
     this.win.push(pub);
     this.pending.push(pub);
@@ -212,12 +242,29 @@ export class Channel {
     const pubs = this.pending;
     if (pubs.length === 0) return;
     this.pending = [];
+    const started = this.traced ? Date.now() : 0;
+    let subscribers = 0;
     for (const format of ['proto', 'json'] as const) {
       const topic = topicOf(format, this.name);
-      if (this.deps.fanout.subscribers(topic) === 0) continue;
-      this.deps.fanout.publish(topic, joinFrames(format, pubs.map((p) => p.frame(format))), format === 'proto');
+      const n = this.deps.fanout.subscribers(topic);
+      if (n === 0) continue;
+      const frame = joinFrames(format, pubs.map((p) => p.frame(format)));
+      this.deps.fanout.publish(topic, frame, format === 'proto');
+      subscribers += n;
+      this.stats.liveDelivered += n * pubs.length;
+      this.stats.liveDeliveredBytes += n * frame.length;
     }
     this.flushed = (pubs[pubs.length - 1] as Pub).seq;
+    if (this.traced) this.endTraces(pubs, started, subscribers);
+  }
+
+  private endTraces(pubs: Pub[], started: number, subscribers: number): void {
+    this.traced = 0;
+    for (const p of pubs) {
+      if (!p.span) continue;
+      this.tracing.delivered(p.span, started, subscribers, pubs.length);
+      p.span = undefined;
+    }
   }
 
   /**
@@ -227,12 +274,20 @@ export class Channel {
   async recover(): Promise<void> {
     if (this.state !== 'live') return;
     this.state = 'recovering';
+    const started = performance.now();
+    const span = this.tracing.recover(this.name, this.detector.lastSeq + 1, this.gapSpan);
+    this.gapSpan = undefined;
+    let recovered = 0;
     for (let attempt = 0; this.state === 'recovering'; attempt++) {
       try {
         const reads = this.deps.reader.read({ stream: this.stream, filter: this.ref.subject, start: { seq: this.detector.lastSeq + 1 } }, this.pick);
         for await (const batch of reads) {
           if (this.state !== 'recovering') break;
-          for (const rec of batch) if (rec.seq > this.detector.lastSeq) this.commit(rec);
+          for (const rec of batch) {
+            if (rec.seq <= this.detector.lastSeq) continue;
+            this.commit(rec);
+            recovered++;
+          }
         }
         if (this.heldOverflow) {
           // Held messages were dropped: read again up to the newest (the held ones are kept).
@@ -241,10 +296,17 @@ export class Channel {
         }
         if (this.state === 'recovering') this.state = 'live';
       } catch (e) {
+        this.stats.recoveryErrors++;
+        span?.addEvent('attempt failed', { 'exception.message': (e as Error).message });
         this.deps.log.warn({ channel: this.name, err: (e as Error).message, attempt }, 'channel recovery failed; retrying');
         await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
       }
     }
+    if (this.state === 'live') {
+      this.stats.recoveries++;
+      this.deps.telemetry.metrics?.recovered((performance.now() - started) / 1000);
+    }
+    endSpan(span, undefined, { 'jetgate.recovered': recovered, 'jetgate.outcome': this.state === 'live' ? 'ok' : 'closed' });
     this.drainHeld();
   }
 
@@ -265,7 +327,10 @@ export class Channel {
   close(): void {
     this.state = 'closed';
     this.sub?.unsubscribe();
+    for (const live of this.held) live.span?.end();
+    for (const p of this.pending) p.span?.end();
     this.held = [];
     this.pending = [];
+    this.traced = 0;
   }
 }

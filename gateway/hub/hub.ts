@@ -11,6 +11,7 @@ import type { NatsConnection } from '../nats/connection.js';
 import type { Streams } from '../nats/streams.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 import type { ChannelResolver } from '../channels/grammar.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import { Channel, type Fanout } from './channel.js';
 
 /** A local subscriber of a channel, told when the channel is reset under it. */
@@ -26,6 +27,7 @@ export interface HubDeps {
   resolver: ChannelResolver;
   fanout: Fanout;
   log: Logger;
+  telemetry: Telemetry;
   lingerMs: number;
   /** Seconds of quiet after which a channel checks the stream for a lost last message (0: never). */
   tailCheckSec: number;
@@ -60,6 +62,13 @@ export class Hub {
 
   get size(): number {
     return this.channels.size;
+  }
+
+  /** Local subscribers of all channels. */
+  get subscriptions(): number {
+    let n = 0;
+    for (const m of this.members.values()) n += m.size;
+    return n;
   }
 
   /** Channel names with their local subscriber counts. */
@@ -98,6 +107,7 @@ export class Hub {
       transcoder: d.transcoder,
       fanout: d.fanout,
       log: d.log,
+      telemetry: d.telemetry,
       markDirty: (c) => this.markDirty(c),
       streamLastSeq: async (stream) => (await d.streams.info(stream))?.state.last_seq ?? 0,
       relativeName: (subject) => d.resolver.relativeName(ref.namespace, subject),

@@ -5,11 +5,13 @@
 import { encodeServer, type Format, type Publication } from '../../proto/codec.js';
 import type { PubRecord } from '../history/reader.js';
 import type { Transcoder } from '../schemas/transcoder.js';
-
+import type { Span } from '../telemetry/tracing.js';
 
 export class Pub {
   private proto: Uint8Array | undefined;
   private json: string | undefined;
+  /** Receive span of a traced live publication, until its fan-out. */
+  span: Span | undefined = undefined;
 
   constructor(
     readonly channel: string,

@@ -18,14 +18,17 @@ import type { Hub } from '../hub/hub.js';
 import type { Pub } from '../hub/publication.js';
 import type { Logger } from '../log.js';
 import type { Streams } from '../nats/streams.js';
+import type { Presence } from '../presence/presence.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import { endSpan } from '../telemetry/tracing.js';
 import { ANONYMOUS, authorize, isAllowed, type Identity } from '../auth/identity.js';
 import type { TokenVerifier } from '../auth/verifier.js';
 import type { Conn } from './conn.js';
 import type { HandledBody, RequestHandlers, Requester } from './request.js';
 import type { SessionIo } from './session-io.js';
 import { RateLimiter } from './rate-limit.js';
-import { checkSubscribeOptions, planSubscribe } from './subscribe-plan.js';
-import { ClientSubscription } from './subscription.js';
+import { checkSubscribeOptions, planSubscribe, type SubscribeOptions } from './subscribe-plan.js';
+import { ClientSubscription, type ReplayFrom } from './subscription.js';
 
 export interface SessionDeps {
   config: Config;
@@ -36,6 +39,9 @@ export interface SessionDeps {
   log: Logger;
   handlers: RequestHandlers;
   verifier: TokenVerifier;
+  telemetry: Telemetry;
+  /** Undefined when no namespace enables presence. */
+  presence: Presence | undefined;
 }
 
 /** `authenticating`: Connect received, its token being verified. */
@@ -65,6 +71,10 @@ export class Session implements SessionIo, Requester {
 
   get closed(): boolean {
     return this.state === 'closed';
+  }
+
+  hasSubscription(channel: string): boolean {
+    return this.subs.has(channel);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -216,17 +226,36 @@ export class Session implements SessionIo, Requester {
         subscribe: { channel: ref.channel, recovered: plan.recovered, position: { seq: ch.flushedSeq, epoch: this.deps.streams.epoch(ch.stream) } },
       });
       replied = true;
-      if (plan.from) await sub.replay(plan.from);
+      if (req.since) this.deps.telemetry.stats.resumes[plan.recovered ? 'recovered' : 'not_recovered']++;
+      if (plan.from) await this.replay(sub, req, plan.from);
       else sub.goLive();
+      if (sub.state === 'live') this.deps.presence?.join(ref, this);
     } catch (e) {
       if (sub.state === 'closed' || this.closed) return;
       this.deps.log.warn({ client: this.id, channel: ref.channel, err: (e as Error).message }, 'subscribe failed');
       if (replied) {
+        if (req.since) this.deps.telemetry.stats.resumes.failed++;
         return this.unsubscribed(ref.channel, UnsubscribeCode.ReplayFailed, 'replay failed; subscribe again to resume', true);
       }
       this.dropSub(ref.channel, sub);
       throw e instanceof ClientError ? e : new ClientError(ErrorCode.Unavailable, `subscribe failed: ${(e as Error).message}`, true);
     }
+  }
+
+  /** Replays what the client asked for, timed and traced. */
+  private async replay(sub: ClientSubscription, req: SubscribeOptions, from: ReplayFrom): Promise<void> {
+    const { tracing, metrics } = this.deps.telemetry;
+    const started = performance.now();
+    const how = req.since ? 'since' : req.rewind ? 'rewind' : req.sinceTime ? 'sinceTime' : 'latest';
+    const span = tracing.replay(sub.channel.name, how);
+    try {
+      await sub.replay(from);
+    } catch (e) {
+      endSpan(span, e);
+      throw e;
+    }
+    endSpan(span, undefined, { 'jetgate.live': sub.state === 'live' });
+    if (sub.state === 'live') metrics?.replayed((performance.now() - started) / 1000);
   }
 
   private onUnsubscribe(id: number, channel: string | null | undefined): void {
@@ -237,6 +266,7 @@ export class Session implements SessionIo, Requester {
   }
 
   private dropSub(channel: string, sub: ClientSubscription): void {
+    this.deps.presence?.leave(channel, this.id);
     sub.close();
     if (this.subs.get(channel) === sub) this.subs.delete(channel);
     this.deps.hub.leave(sub.channel, sub);
@@ -266,7 +296,11 @@ export class Session implements SessionIo, Requester {
 
   sendPubs(pubs: readonly Pub[]): void {
     if (this.state === 'closed' || pubs.length === 0) return;
-    this.conn.send(joinFrames(this.format, pubs.map((p) => p.frame(this.format))), this.format === 'proto');
+    const frame = joinFrames(this.format, pubs.map((p) => p.frame(this.format)));
+    this.conn.send(frame, this.format === 'proto');
+    const stats = this.deps.telemetry.stats;
+    stats.replayDelivered += pubs.length;
+    stats.replayDeliveredBytes += frame.length;
   }
 
   writable(): Promise<void> {

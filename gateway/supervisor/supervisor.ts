@@ -6,6 +6,7 @@
  */
 import { createServer, type AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
+import { ControlServer } from '../control/server.js';
 import { JetgateError } from '../errors.js';
 import { combineReadiness, type ReadinessState } from '../health/readiness.js';
 import type { Logger } from '../log.js';
@@ -34,6 +35,9 @@ export class Supervisor {
   /** All workers listened once: from then on a worker that exits is restarted. */
   private started = false;
   port = 0;
+  /** Port of the node's health and readiness (0 when the control plane is off). */
+  controlPort = 0;
+  private health: ControlServer | undefined;
 
   private constructor(private readonly config: Config, private readonly log: Logger, count: number) {
     this.slots = Array.from({ length: count }, (_, i) => ({ index: i + 1, worker: undefined, policy: new RestartPolicy(), restart: undefined }));
@@ -51,6 +55,11 @@ export class Supervisor {
     sup.port = config.websocket.port || (await pickPort(config.websocket.host));
     const [first, ...rest] = sup.slots as [Slot, ...Slot[]];
     try {
+      if (config.control.enabled) {
+        // The node's /readyz for the load balancer: ready when its listening workers are.
+        sup.health = await ControlServer.startHealth({ config, log, node: config.nodeId ?? '', readiness: () => sup.ready() }, config.control.port);
+        sup.controlPort = sup.health.port;
+      }
       await sup.spawn(first);
       await Promise.all(rest.map((s) => sup.spawn(s)));
     } catch (e) {
@@ -87,6 +96,7 @@ export class Supervisor {
     }, this.config.shutdown.drainWindowMs + EXIT_GRACE_MS);
     const exits = await Promise.all(running.map((w) => w.exited));
     clearTimeout(deadline);
+    await this.health?.close();
     const unclean = exits.filter((e) => e.code !== 0).length;
     if (unclean) throw new JetgateError('WORKER_FAILED', `${unclean} of ${running.length} workers did not drain cleanly`);
   }
@@ -96,6 +106,8 @@ export class Supervisor {
       ...this.config,
       nodeId: `${this.config.nodeId}-w${slot.index}`,
       websocket: { ...this.config.websocket, port: this.port },
+      // Each worker's own control plane (metrics, server API) next to the node's health port.
+      control: { ...this.config.control, port: this.config.control.port && this.config.control.port + slot.index },
     };
     const worker = new WorkerProcess(config);
     slot.worker = worker;

@@ -12,6 +12,7 @@ import type { Fanout } from '../hub/channel.js';
 import type { Logger } from '../log.js';
 import type { Conn } from '../session/conn.js';
 import type { Session } from '../session/session.js';
+import type { Stats } from '../telemetry/stats.js';
 import { addressKey, ConnectionCounter, originAllowed } from './admission.js';
 import { uWS, type ListenSocket, type TemplatedApp, type UwsSocket } from './uws.js';
 
@@ -43,7 +44,7 @@ export class WsServer implements Fanout {
   private readonly perAddress: ConnectionCounter;
   port = 0;
 
-  constructor(private readonly config: Config, private readonly log: Logger, private readonly hooks: ServerHooks) {
+  constructor(private readonly config: Config, private readonly log: Logger, private readonly hooks: ServerHooks, private readonly stats: Stats) {
     const ws = config.websocket;
     this.perAddress = new ConnectionCounter(ws.maxConnectionsPerIp);
     this.app = createApp(ws.tls);
@@ -85,6 +86,7 @@ export class WsServer implements Fanout {
         const session = this.hooks.openSession(data.conn, data.format);
         data.session = session;
         this.sessions.add(session);
+        this.stats.connectionsOpened++;
       },
       message: (sock, message, isBinary) => {
         const session = sock.getUserData().session;
@@ -107,6 +109,7 @@ export class WsServer implements Fanout {
         data.conn?.markClosed();
         const session = data.session;
         if (!session) return;
+        this.stats.connectionClosed(code);
         this.log.debug({ client: session.id, code }, 'connection closed');
         this.sessions.delete(session);
         this.backlogged.delete(session);
@@ -138,6 +141,11 @@ export class WsServer implements Fanout {
       if (attempt === 0) this.log.warn({ host, port, retrySec: listenRetrySec }, 'port busy (a previous process\'s connections in TIME_WAIT, or another server); retrying');
       await new Promise((r) => setTimeout(r, 500));
     }
+  }
+
+  /** True while the listen socket is open. */
+  get listening(): boolean {
+    return this.listenSocket !== undefined;
   }
 
   get connections(): number {

@@ -10,6 +10,8 @@ export interface Fixture {
   nats: NatsServer;
   gw: Gateway;
   url: string;
+  /** Base URL of the gateway's control plane. */
+  control: string;
   pub: Publisher;
   /** A connected raw client (with a token, if given), closed at teardown. */
   client(format?: 'proto' | 'json', token?: string): Promise<RawClient>;
@@ -29,7 +31,7 @@ export async function fixture(t: Test, extra: Record<string, unknown> = {}, nats
   t.teardown(() => pub.close());
   const url = `ws://127.0.0.1:${gw.port}/ws`;
   return {
-    nats, gw, url, pub,
+    nats, gw, url, pub, control: `http://127.0.0.1:${gw.controlPort}`,
     client: async (format = 'proto', token = '') => {
       const c = await RawClient.connect(url, format, token);
       t.teardown(() => c.close());

@@ -12,7 +12,7 @@ import { track } from './children.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-/** A test configuration: stream TEST on test.>, namespace "test" (anonymous), port 0, one worker, a 1 s drain. */
+/** A test configuration: stream TEST on test.>, namespace "test" (anonymous), ports 0, one worker, a 1 s drain. */
 export function testConfig(natsUrl: string, extra: Record<string, unknown> = {}): Config {
   const base = {
     logLevel: process.env.JETGATE_TEST_LOG ?? 'warn',
@@ -21,11 +21,12 @@ export function testConfig(natsUrl: string, extra: Record<string, unknown> = {})
     shutdown: { drainWindowMs: 1_000 },
     nats: { servers: [natsUrl] },
     websocket: { host: '127.0.0.1', port: 0 },
+    control: { host: '127.0.0.1', port: 0 },
     streams: [{ name: 'TEST', subjects: ['test.>'] }],
     namespaces: [{ name: 'test', stream: 'TEST', anonymous: true, window: 100 }],
   };
   const merged: Record<string, unknown> = { ...base, ...extra };
-  for (const k of ['nats', 'websocket', 'shutdown'] as const) merged[k] = { ...base[k], ...((extra[k] as object | undefined) ?? {}) };
+  for (const k of ['nats', 'websocket', 'control', 'shutdown'] as const) merged[k] = { ...base[k], ...((extra[k] as object | undefined) ?? {}) };
   return validateConfig(merged);
 }
 
@@ -41,7 +42,7 @@ export class GatewayProcess {
   /** Resolves when the process has exited. */
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  private constructor(private readonly proc: ChildProcess, readonly port: number) {
+  private constructor(private readonly proc: ChildProcess, readonly port: number, readonly controlPort: number) {
     this.exit = new Promise((resolve) => {
       if (proc.exitCode !== null || proc.signalCode !== null) resolve({ code: proc.exitCode, signal: proc.signalCode });
       else proc.once('exit', (code, signal) => resolve({ code, signal }));
@@ -50,6 +51,11 @@ export class GatewayProcess {
 
   get url(): string {
     return `ws://127.0.0.1:${this.port}/ws`;
+  }
+
+  /** Base URL of its control plane. */
+  get controlUrl(): string {
+    return `http://127.0.0.1:${this.controlPort}`;
   }
 
   get exited(): boolean {
@@ -78,7 +84,11 @@ export class GatewayProcess {
     const proc = track(spawn(process.execPath, [CLI, 'serve', '--config', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 30_000);
+      // Generous: on a shared, loaded machine a start-up (module loading, stream checks) can crawl.
+      const timer = setTimeout(() => {
+        proc.kill('SIGKILL'); // a half-started gateway would keep the test process alive
+        reject(new Error(`gateway did not start:\n${out}`));
+      }, 30_000);
       proc.stderr?.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /wss?:\/\/[^:]+:(\d+)\//.exec(out);
@@ -93,7 +103,7 @@ export class GatewayProcess {
         reject(new Error(`gateway exited with ${code}:\n${out}`));
       });
     });
-    const gp = new GatewayProcess(proc, port);
+    const gp = new GatewayProcess(proc, port, Number(/control plane on http:\/\/[^:]+:(\d+)/.exec(out)?.[1] ?? 0));
     gp.log = out;
     proc.stdout?.removeAllListeners('data');
     proc.stderr?.removeAllListeners('data');

@@ -1,0 +1,51 @@
+/**
+ * Publishing through the server API: the payload as the body gives it (base64 bytes, UTF-8 text,
+ * or JSON, encoded with the protobuf schema named by `type` when the gateway has it), stored in
+ * JetStream under the channel's subject like any producer's publication.
+ */
+import { ErrorCode } from '../../proto/codes.js';
+import type { JsonValue } from '../../proto/codec.js';
+import type { ChannelRef } from '../channels/grammar.js';
+import { ClientError } from '../errors.js';
+import { TYPE_HEADER } from '../history/reader.js';
+import { natsHeaders, type JetStreamClient } from '../nats/connection.js';
+import type { Transcoder } from '../schemas/transcoder.js';
+import type { PublishBody } from './schemas.js';
+
+/** The payload bytes of a publish body. Throws ClientError(BadRequest | BadPayload). */
+export function payloadOf(input: PublishBody, transcoder: Transcoder): Uint8Array {
+  const given = [input.data !== undefined, input.text !== undefined, input.json !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new ClientError(ErrorCode.BadRequest, 'give exactly one of data (base64), text, json');
+  if (input.text !== undefined) return new TextEncoder().encode(input.text);
+  if (input.json !== undefined) {
+    if (!input.type || !transcoder.type(input.type)) return new TextEncoder().encode(JSON.stringify(input.json));
+    try {
+      return transcoder.fromJson(input.type, input.json as JsonValue);
+    } catch (e) {
+      throw new ClientError(ErrorCode.BadPayload, `json does not fit ${input.type}: ${(e as Error).message}`);
+    }
+  }
+  const data = Buffer.from(input.data as string, 'base64');
+  if (input.type && transcoder.type(input.type) && !transcoder.decodes(input.type, data)) {
+    throw new ClientError(ErrorCode.BadPayload, `data does not decode as ${input.type}`);
+  }
+  return data;
+}
+
+/** Stores a publication; a repeated idempotency key within the stream's duplicate window is stored once. */
+export async function publishTo(js: JetStreamClient, ref: ChannelRef, input: PublishBody, data: Uint8Array): Promise<{ seq: number; duplicate: boolean }> {
+  if (ref.wildcard) throw new ClientError(ErrorCode.BadChannel, 'publish needs a channel without wildcards');
+  const h = natsHeaders();
+  for (const [k, v] of Object.entries(input.headers ?? {})) h.set(k, v);
+  if (input.type) h.set(TYPE_HEADER, input.type);
+  try {
+    const ack = await js.publish(ref.subject, data, { headers: h, msgID: input.idempotencyKey });
+    return { seq: ack.seq, duplicate: ack.duplicate };
+  } catch (e) {
+    const msg = (e as Error).message;
+    // nats.js codes: '503' no responders (JetStream down), 'TIMEOUT' no ack in time.
+    const code = (e as { code?: string }).code;
+    if (code === '503' || code === 'TIMEOUT') throw new ClientError(ErrorCode.Unavailable, `JetStream unavailable: ${msg}`, true);
+    throw new ClientError(ErrorCode.PublishFailed, `JetStream did not store the publication: ${msg}`);
+  }
+}

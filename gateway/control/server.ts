@@ -1,0 +1,133 @@
+/**
+ * The control plane: a fastify server on its own port, apart from the WebSocket data plane.
+ * Operations routes (/healthz, /readyz, /metrics), the server API under /api/v1 (API keys), and
+ * its OpenAPI description (/docs/json, /docs). Every error has one shape (./errors.ts); every
+ * request has an id (X-Request-Id, taken from the caller when sane) that its log lines carry.
+ */
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import { LogController, fastify, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ChannelResolver } from '../channels/grammar.js';
+import type { Config } from '../config/schema.js';
+import { JetgateError } from '../errors.js';
+import type { ReadinessState } from '../health/readiness.js';
+import type { Hub } from '../hub/hub.js';
+import type { Logger } from '../log.js';
+import type { JetStreamClient } from '../nats/connection.js';
+import type { Presence } from '../presence/presence.js';
+import type { HistoryDeps } from '../requests/history.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
+import type { Commands } from './commands.js';
+import { registerDocs } from './docs.js';
+import { ApiError, apiErrorOf, type ErrorBody } from './errors.js';
+import { registerApi } from './routes/api.js';
+import { registerHealth, registerMetrics } from './routes/ops.js';
+import { ErrorResponse } from './schemas.js';
+
+/** What the health routes need: a node running several workers serves only these itself. */
+export interface HealthDeps {
+  config: Config;
+  log: Logger;
+  node: string;
+  readiness: () => ReadinessState;
+}
+
+export interface ControlDeps extends HealthDeps {
+  telemetry: Telemetry;
+  resolver: ChannelResolver;
+  history: HistoryDeps;
+  presence: Presence | undefined;
+  hub: Hub;
+  js: JetStreamClient;
+  commands: Commands;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+function requestId(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+export function sendError(req: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
+  const err = apiErrorOf(e);
+  if (err.status >= 500) req.log.error({ err: e }, 'request failed');
+  const body: ErrorBody = { error: { code: err.code, message: err.message, requestId: req.id } };
+  return reply.status(err.status).send(body);
+}
+
+export class ControlServer {
+  private constructor(private readonly app: FastifyInstance, readonly port: number) {}
+
+  /** The whole control plane of one gateway process. */
+  static async start(deps: ControlDeps): Promise<ControlServer> {
+    const app = baseApp(deps, (route, method, status) => deps.telemetry.metrics?.apiRequest(route, method, status));
+    await app.register(swagger, {
+      openapi: {
+        info: { title: 'jetgate control plane', version: '1', description: 'Health, readiness, metrics and the server API of a jetgate gateway node (docs/operations.md).' },
+        components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'one of control.apiKeys; X-API-Key: <key> works too' } } },
+      },
+      refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    });
+    registerHealth(app, deps);
+    registerMetrics(app, deps);
+    await app.register((api, _opts, done) => {
+      registerApi(api, deps);
+      done();
+    }, { prefix: '/api/v1' });
+    registerDocs(app);
+    return ControlServer.listen(app, deps.config, deps.config.control.port);
+  }
+
+  /** Health and readiness only, on `port`: a worker supervisor's, for the node as a whole. */
+  static async startHealth(deps: HealthDeps, port: number): Promise<ControlServer> {
+    const app = baseApp(deps);
+    registerHealth(app, deps);
+    return ControlServer.listen(app, deps.config, port);
+  }
+
+  private static async listen(app: FastifyInstance, config: Config, port: number): Promise<ControlServer> {
+    const { host } = config.control;
+    try {
+      await app.listen({ host, port });
+    } catch (e) {
+      await app.close();
+      throw new JetgateError('LISTEN_FAILED', `control plane cannot listen on ${host}:${port}: ${(e as Error).message}`);
+    }
+    const address = app.server.address();
+    return new ControlServer(app, typeof address === 'object' && address ? address.port : port);
+  }
+
+  close(): Promise<void> {
+    return this.app.close();
+  }
+}
+
+/** fastify with what every control port shares: logging, request ids, the one error shape. */
+function baseApp(deps: HealthDeps, counted?: (route: string, method: string, status: number) => void): FastifyInstance {
+  const logger: FastifyBaseLogger = deps.log.child({ component: 'control' });
+  const app = fastify({
+    loggerInstance: logger,
+    // One line per request, written below (probes and scrapes at debug), instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestId,
+    bodyLimit: deps.config.control.bodyLimitBytes,
+    // Unknown keys are an error, not silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.addSchema(ErrorResponse);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unknown';
+    const ms = Math.round(reply.elapsedTime);
+    const line = { method: req.method, route, status: reply.statusCode, ms };
+    if (route.startsWith('/api/')) req.log.info(line, 'api request');
+    else req.log.debug(line, 'request');
+    counted?.(route, req.method, reply.statusCode);
+  });
+  app.setErrorHandler((e, req, reply) => sendError(req, reply, e));
+  app.setNotFoundHandler((req, reply) => sendError(req, reply, new ApiError('NotFound', `no route ${req.method} ${req.url.split('?')[0]}`)));
+  return app;
+}

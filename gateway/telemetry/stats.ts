@@ -1,0 +1,40 @@
+/**
+ * The gateway's counters: plain numbers the hot paths bump (no allocation, no attribute hashing),
+ * read by the metric instruments only when metrics are collected (gateway/telemetry/metrics.ts).
+ * Pure: no OpenTelemetry here.
+ */
+
+export type DropReason = 'duplicate' | 'held_overflow' | 'not_in_stream';
+export type ResumeOutcome = 'recovered' | 'not_recovered' | 'failed';
+
+export class Stats {
+  /** Publications received on the live path (republished by JetStream). */
+  liveReceived = 0;
+  liveReceivedBytes = 0;
+  /** Publication deliveries to sockets by the live fan-out (publications × subscribers). */
+  liveDelivered = 0;
+  /** Bytes handed to sockets by the live fan-out (JSON frames counted in characters). */
+  liveDeliveredBytes = 0;
+  /** Publications (and their bytes) sent to single sockets while replaying (resume, rewind, catch-up). */
+  replayDelivered = 0;
+  replayDeliveredBytes = 0;
+  readonly dropped: Record<DropReason, number> = { duplicate: 0, held_overflow: 0, not_in_stream: 0 };
+  /** Gap recoveries of channels from JetStream: completed, and attempts that failed (retried). */
+  recoveries = 0;
+  recoveryErrors = 0;
+  readonly resumes: Record<ResumeOutcome, number> = { recovered: 0, not_recovered: 0, failed: 0 };
+  connectionsOpened = 0;
+  /** Closed connections by close code. */
+  readonly closed = new Map<number, number>();
+  natsReconnects = 0;
+  natsDisconnects = 0;
+  natsConnected = true;
+  presenceJoins = 0;
+  presenceLeaves = 0;
+  /** KV writes of presence entries that failed (the entry is rewritten at the next heartbeat). */
+  presenceErrors = 0;
+
+  connectionClosed(code: number): void {
+    this.closed.set(code, (this.closed.get(code) ?? 0) + 1);
+  }
+}
