@@ -103,7 +103,7 @@ export class GatewayProcess {
         reject(new Error(`gateway exited with ${code}:\n${out}`));
       });
     });
-    const gp = new GatewayProcess(proc, port, Number(/control plane on http:\/\/[^:]+:(\d+)/.exec(out)?.[1] ?? 0));
+    const gp = new GatewayProcess(proc, port, Number(/(?:control plane|node health) on http:\/\/[^:]+:(\d+)/.exec(out)?.[1] ?? 0));
     gp.log = out;
     proc.stdout?.removeAllListeners('data');
     proc.stderr?.removeAllListeners('data');

@@ -24,8 +24,10 @@ t.test('logs are JSON lines with request ids, and never hold keys or tokens', as
   await http('GET', `${base}/api/v1/channels`, { key: `${KEY}-wrong`, headers: { 'x-api-key': KEY } });
   await http('POST', `${base}/api/v1/publish`, { key: KEY, body: { channel: 'test:a', text: TOKEN } });
   await http('GET', `${base}/healthz`, { headers: { authorization: `Bearer ${KEY}` } });
-  const c = await RawClient.open(`ws://127.0.0.1:${gw.port}/ws`);
-  await c.request({ connect: { token: TOKEN, name: 'logs' } });
+  const forged = await RawClient.open(`ws://127.0.0.1:${gw.port}/ws`);
+  t.ok((await forged.request({ connect: { token: TOKEN, name: 'logs' } })).error, 'a forged token is refused (and logged)');
+  await forged.until('the close', () => forged.closeCode !== undefined);
+  const c = await RawClient.connect(`ws://127.0.0.1:${gw.port}/ws`);
   await c.request({ subscribe: { channel: 'test:a', rewind: 1 } });
   await c.close();
 

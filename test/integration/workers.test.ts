@@ -35,6 +35,16 @@ t.test('--workers 2: both workers serve clients on one port; a killed worker is 
   checkExact(t, clients, [...first, ...second]);
   t.ok(onVictim.length > 0 && onVictim.every((c) => c.losses.length === 1), `the ${onVictim.length} clients of the killed worker reconnected once`);
 
+  const ready = await fetch(`${gw.controlUrl}/readyz`);
+  t.same([ready.status, await ready.json()], [200, { status: 'ready', checks: { nats: true, streams: true, listening: true, draining: false } }],
+    'the node\'s /readyz, served by the supervisor, is ready');
+  const workerPorts = gw.logs('control plane listening').map((l) => l.port as number).slice(-2);
+  const open = await Promise.all(workerPorts.map(async (p) => {
+    const text = await (await fetch(`http://127.0.0.1:${p}/metrics`)).text();
+    return Number(/^jetgate_connections(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1]);
+  }));
+  t.equal(open.reduce((a, b) => a + b, 0), clients.length, 'each worker serves its own /metrics; their connections add up to the clients');
+
   const later = await startClients(t, 20, gw.url, 'test:workers');
   t.equal(new Set(later.map((c) => c.node)).size, 2, 'new clients are served by both workers again');
   t.equal(await gw.stop('SIGTERM'), 0, 'SIGTERM drains every worker; the supervisor exits 0');
@@ -49,6 +59,11 @@ t.test('a supervised node reports readiness from its workers', async (t) => {
   t.teardown(() => sup.drain().catch(() => undefined));
   await waitFor('both workers report', () => sup.workers().every((w) => w.readiness?.ready));
   t.same(sup.ready(), { ready: true, nats: true, streams: true, listening: true, draining: false }, 'ready');
+  const readyz = async () => {
+    const r = await fetch(`http://127.0.0.1:${sup.controlPort}/readyz`);
+    return { status: r.status, ...(await r.json() as { checks: object }).checks };
+  };
+  t.same(await readyz(), { status: 200, nats: true, streams: true, listening: true, draining: false }, '/readyz on the node\'s control port says so');
 
   process.kill(sup.workers()[0]!.pid!, 'SIGKILL');
   await waitFor('the supervisor to notice', () => sup.workers()[0]!.readiness === undefined);
@@ -58,6 +73,7 @@ t.test('a supervised node reports readiness from its workers', async (t) => {
   await nats.stop();
   await waitFor('NATS down to show', () => !sup.ready().nats);
   t.same(sup.ready(), { ready: false, nats: false, streams: true, listening: true, draining: false }, 'not ready without NATS');
+  t.same(await readyz(), { status: 503, nats: false, streams: true, listening: true, draining: false }, '/readyz: 503');
   await nats.run();
   await waitFor('ready again', () => sup.ready().ready, 20_000);
   t.pass('ready again once NATS is back');

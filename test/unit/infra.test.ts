@@ -154,7 +154,8 @@ t.test('addresses: NATS URLs, the load balancer and the Service point at the rig
 
   const prometheus = YAML.parse(read('infra/prometheus/docker-compose.yml')) as { scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> };
   t.same(prometheus.scrape_configs.find((j) => j.job_name === 'jetgate')?.static_configs.flatMap((c) => c.targets),
-    gatewayServices.map(([name, s]) => `${name}:${s.environment?.JETGATE_CONTROL_PORT}`), 'Prometheus scrapes every compose gateway\'s control plane');
+    gatewayServices.flatMap(([name, s]) => Array.from({ length: Number(s.environment?.JETGATE_WORKERS) }, (_, i) => `${name}:${Number(s.environment?.JETGATE_CONTROL_PORT) + i + 1}`)),
+    'Prometheus scrapes every worker of every compose gateway (control.port + i)');
 
   t.equal(c.ports.find((p) => p.name === 'websocket')?.containerPort, wsPort, 'Kubernetes: the container port is the configured WebSocket port');
   t.equal(one(k8sGateway, 'Service', 'jetgate').spec.ports?.[0]?.targetPort, 'websocket', 'Kubernetes: the Service forwards to it');
