@@ -2,7 +2,7 @@
 import type { FanoutScenario } from './scenarios/fanout.js';
 
 export interface Profile {
-  name: 'quick' | 'full';
+  name: 'quick' | 'full' | 'hot';
   fanout: FanoutScenario[];
   /** Connection storm then idle memory, at each of these counts. */
   connections: number[];
@@ -38,4 +38,16 @@ const quick: Profile = {
   workers: 2,
 };
 
-export const PROFILES = { quick, full } as const;
+/** A steady load for profiling the gateway (`make bench-profile`). */
+const hot: Profile = {
+  name: 'hot',
+  fanout: [
+    { id: '1ch×1k 64B', channels: 1, subscribers: 1_000, size: 64, rates: [100 * K], saturation: 0, durationMs: 10_000 },
+    { id: '1k ch×10 64B', channels: 1_000, subscribers: 10, size: 64, rates: [50 * K], saturation: 0, durationMs: 10_000 },
+  ],
+  connections: [],
+  resume: [],
+  workers: 2,
+};
+
+export const PROFILES = { quick, full, hot } as const;

@@ -4,6 +4,7 @@
  *
  *   node dist/bench/run.js [--profile quick|full] [--systems nats,jetgate,socketio,uws]
  *                          [--scenarios fanout,connections,resume] [--out DIR] [--gateway-prof DIR]
+ *                          [--gateway-cli OTHER_BUILD/dist/gateway/cli.js]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -47,6 +48,11 @@ async function withSystem<T>(name: SystemName, opts: SystemOptions, f: (s: Syste
     return await f(sys);
   } finally {
     await sys.stop();
+    // Anything the servers said (the gateway logs warnings and errors only) is worth a look.
+    for (const srv of new Set([sys.server, sys.nats])) {
+      const lines = srv.output().split('\n').filter((l) => /warn|error|slow consumer|"level":[4-6]0/i.test(l));
+      if (lines.length) log(`  ${name} ${srv === sys.nats ? 'nats-server' : 'server'} said (${lines.length} lines):\n    ${lines.slice(0, 5).join('\n    ')}`);
+    }
   }
 }
 
@@ -58,6 +64,7 @@ async function main(): Promise<void> {
       scenarios: { type: 'string', default: 'fanout,connections,resume' },
       out: { type: 'string', default: join(root, 'bench/results') },
       'gateway-prof': { type: 'string' },
+      'gateway-cli': { type: 'string' },
     },
   });
   const profile = PROFILES[values.profile as keyof typeof PROFILES];
@@ -65,7 +72,10 @@ async function main(): Promise<void> {
   const systems = (values.systems as string).split(',') as SystemName[];
   for (const s of systems) if (!SYSTEMS.includes(s)) throw new Error(`unknown system ${s}: ${SYSTEMS.join(', ')}`);
   const scenarios = new Set((values.scenarios as string).split(','));
-  const sysOpts: SystemOptions = values['gateway-prof'] ? { gatewayExecArgv: ['--cpu-prof', `--cpu-prof-dir=${values['gateway-prof']}`] } : {};
+  const sysOpts: SystemOptions = {
+    ...(values['gateway-prof'] ? { gatewayExecArgv: ['--cpu-prof', `--cpu-prof-dir=${resolve(values['gateway-prof'])}`] } : {}),
+    ...(values['gateway-cli'] ? { gatewayCli: resolve(values['gateway-cli']) } : {}),
+  };
 
   const report: Report = {
     profile: profile.name,
@@ -87,7 +97,8 @@ async function main(): Promise<void> {
       'uWebSockets.js': packageVersion('uWebSockets.js'),
       'socket.io': packageVersion('socket.io'),
       'nats (nats.js)': packageVersion('nats'),
-      jetgate: `${tryExec('git', ['rev-parse', '--short', 'HEAD'])}${tryExec('git', ['status', '--porcelain', '--untracked-files=no']) ? ' (modified)' : ''}`,
+      jetgate: values['gateway-cli'] ? `gateway from ${values['gateway-cli']}`
+        : `${tryExec('git', ['rev-parse', '--short', 'HEAD'])}${tryExec('git', ['status', '--porcelain', '--untracked-files=no']) ? ' (modified)' : ''}`,
     },
     notes: [
       `${profile.workers} load-generator processes (lean WebSocket client, bench/lib/ws-client.ts) and one publisher process share the machine with the servers.`,

@@ -26,9 +26,18 @@ export interface Server {
 
 const OUTPUT_CAP = 64 * 1024;
 
+/** Servers still running: killed when this process exits, however it exits (a crash must not leave them behind). */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of running) p.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 /** Spawns a server and resolves once its output matches `ready`. */
 export function startServer(cmd: string, args: string[], ready: RegExp, opts: SpawnOptions = {}, timeoutMs = 30_000): Promise<Server> {
   const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  running.add(proc);
+  proc.once('exit', () => running.delete(proc));
   let out = '';
   const onData = (d: Buffer) => {
     if (out.length < OUTPUT_CAP) out += d.toString();

@@ -26,6 +26,8 @@ export interface System {
 export interface SystemOptions {
   /** Node flags for the gateway process (e.g. --cpu-prof). */
   gatewayExecArgv?: string[];
+  /** Another build's dist/gateway/cli.js: before/after comparisons with the same harness. */
+  gatewayCli?: string;
 }
 
 export const SYSTEMS: readonly SystemName[] = ['nats', 'jetgate', 'socketio', 'uws'];
@@ -77,5 +79,5 @@ function startNodeServer(name: Exclude<SystemName, 'nats'>, dir: string, port: n
     streams: [{ name: 'BENCH', subjects: ['bench.>'], maxBytes: 2 * 1024 ** 3 }],
     namespaces: [{ name: 'bench', stream: 'BENCH', anonymous: true }],
   }));
-  return startServer(process.execPath, [...(opts.gatewayExecArgv ?? []), here('../../gateway/cli.js'), 'serve', '--config', config], /clients connect to/, { cwd: dir });
+  return startServer(process.execPath, [...(opts.gatewayExecArgv ?? []), opts.gatewayCli ?? here('../../gateway/cli.js'), 'serve', '--config', config], /clients connect to/, { cwd: dir });
 }
