@@ -10,7 +10,7 @@ import type { ChannelRef } from '../channels/grammar.js';
 import type { HeaderPicker, HistoryReader, PubRecord } from '../history/reader.js';
 import { TYPE_HEADER } from '../history/reader.js';
 import type { Logger } from '../log.js';
-import type { Msg, NatsConnection, Subscription } from '../nats/connection.js';
+import { headerValues, type Msg, type NatsConnection, type Subscription } from '../nats/connection.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 import { GapDetector } from './gap.js';
 import { Pub } from './publication.js';
@@ -45,6 +45,10 @@ export type ChannelState = 'starting' | 'live' | 'recovering' | 'closed';
 /** Live messages held while a gap is filled; past this they are dropped (JetStream has them). */
 const MAX_HELD = 10_000;
 
+const FORMATS: readonly Format[] = ['proto', 'json'];
+/** What the live path reads of each republished message (headerValues keeps this order). */
+const LIVE_HEADERS = ['Nats-Sequence', 'Nats-Subject', 'Nats-Last-Sequence', TYPE_HEADER] as const;
+
 export function topicOf(format: Format, channel: string): string {
   return `${format}|${channel}`;
 }
@@ -70,9 +74,14 @@ export class Channel {
   private pending: Pub[] = [];
   private flushed = 0;
   private readonly pick: HeaderPicker;
+  private readonly forwards: boolean;
+  /** uWS topic per wire format, built once: flush runs for every channel on every busy turn. */
+  private readonly topics: Readonly<Record<Format, string>>;
 
   constructor(readonly ref: ChannelRef, private readonly deps: ChannelDeps, pick: HeaderPicker) {
     this.pick = pick;
+    this.forwards = ref.namespace.forwardHeaders.length > 0;
+    this.topics = { proto: topicOf('proto', ref.channel), json: topicOf('json', ref.channel) };
     this.ready = this.start();
   }
 
@@ -113,20 +122,20 @@ export class Channel {
 
   private onLive(msg: Msg): void {
     if (this.state === 'closed') return;
-    const h = msg.headers;
-    const seq = Number(h?.get('Nats-Sequence'));
-    const subject = h?.get('Nats-Subject') ?? '';
+    const [seqText, subject, prevText, type] = headerValues(msg, LIVE_HEADERS);
+    const seq = Number(seqText);
     if (!seq || !subject) return; // not a republished message: nothing to order it by
     const live: LiveMsg = {
-      prev: Number(h?.get('Nats-Last-Sequence') || 0),
+      prev: Number(prevText || 0),
       rec: {
         seq,
         subject,
         data: msg.data,
-        type: h?.get(TYPE_HEADER) || undefined,
+        type: type || undefined,
         // RePublish on 2.9 carries no timestamp: the receipt time is within milliseconds of storage.
         time: Date.now(),
-        headers: this.pick(h),
+        // Decoding every header is left to namespaces that forward some.
+        headers: this.forwards ? this.pick(msg.headers) : undefined,
       },
     };
     if (this.state !== 'live') {
@@ -209,8 +218,8 @@ export class Channel {
     const pubs = this.pending;
     if (pubs.length === 0) return;
     this.pending = [];
-    for (const format of ['proto', 'json'] as const) {
-      const topic = topicOf(format, this.name);
+    for (const format of FORMATS) {
+      const topic = this.topics[format];
       if (this.deps.fanout.subscribers(topic) === 0) continue;
       this.deps.fanout.publish(topic, joinFrames(format, pubs.map((p) => p.frame(format))), format === 'proto');
     }
