@@ -367,6 +367,24 @@ function putString(buf: Uint8Array, off: number, tag: number, s: string, len: nu
 
 const stringFieldLength = (len: number) => 1 + varintLength(len) + len;
 
+// Small frames are carved from shared slabs, as Node's Buffer pool does: a fresh ArrayBuffer costs
+// more than encoding the frame (~0.5 µs against ~0.1). A slab lives while any of its frames is
+// referenced (e.g. by a channel's recent window): 8 KiB at most per such frame.
+const SLAB_BYTES = 8 * 1024;
+let slab = new Uint8Array(SLAB_BYTES);
+let slabUsed = 0;
+
+function allocFrame(n: number): Uint8Array {
+  if (n > SLAB_BYTES / 8) return new Uint8Array(n);
+  if (slabUsed + n > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += n;
+  return out;
+}
+
 /** The publication as one delimited ServerMessage envelope; undefined when it needs the generic encoder. */
 function encodePubEnvelope(p: Publication): Uint8Array | undefined {
   const { channel, seq, data, type, time, headers, subject } = p;
@@ -389,7 +407,7 @@ function encodePubEnvelope(p: Publication): Uint8Array | undefined {
     }
   }
   const envelope = 1 + varintLength(size) + size; // field 11 (pub) of ServerMessage
-  const out = new Uint8Array(varintLength(envelope) + envelope);
+  const out = allocFrame(varintLength(envelope) + envelope);
   let off = putVarint(out, 0, envelope);
   out[off++] = (11 << 3) | 2;
   off = putVarint(out, off, size);
