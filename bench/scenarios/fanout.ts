@@ -69,8 +69,8 @@ export async function runFanout(sys: System, sc: FanoutScenario, workers: number
     await publisher.request({ type: 'connect', url: sys.natsUrl });
     const subs = subjects(sc);
     // Warm-up: JIT, channel start-up, first allocations.
-    await publisher.request({ type: 'run', subjects: subs, rate: Math.max(1, sc.rates[0]! / sc.subscribers), durationMs: 1_000, size: sc.size });
-    await sleep(500);
+    await publisher.request({ type: 'run', subjects: subs, rate: Math.max(1, sc.rates[0]! / sc.subscribers), durationMs: Math.min(1_000, sc.durationMs), size: sc.size });
+    await sleep(300);
     const points: RatePoint[] = [];
     const steps = [...sc.rates.map((r) => ({ offered: r, saturation: false })), ...(sc.saturation ? [{ offered: sc.saturation, saturation: true }] : [])];
     for (const step of steps) {
