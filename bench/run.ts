@@ -7,7 +7,7 @@
  *                          [--gateway-cli OTHER_BUILD/dist/gateway/cli.js]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,8 +15,7 @@ import { loadAverage } from './lib/proc.js';
 import type { SystemName } from './loadgen/protocols.js';
 import { SYSTEMS, startSystem, type System, type SystemOptions } from './peers/systems.js';
 import { PROFILES } from './profiles.js';
-import { markdown } from './report/markdown.js';
-import { chart } from './report/svg.js';
+import { writeReport } from './report/write.js';
 import type { Report } from './report/types.js';
 import { runConnections } from './scenarios/connections.js';
 import { runFanout } from './scenarios/fanout.js';
@@ -161,10 +160,7 @@ async function main(): Promise<void> {
   report.machine.loadEnd = loadAverage();
   mkdirSync(values.out as string, { recursive: true });
   const base = join(values.out as string, `${report.started.slice(0, 16).replace(':', '-')}-${profile.name}`);
-  const svgName = `${base}.svg`;
-  writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(svgName, chart(report));
-  writeFileSync(`${base}.md`, markdown(report, svgName.slice(svgName.lastIndexOf('/') + 1)));
+  writeReport(report, base);
   log(`wrote ${base}.json, .md, .svg`);
 }
 

@@ -12,6 +12,38 @@ function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
+type FanoutRun = Report['fanout'][number];
+
+/** The highest fixed rate that every system with results sustained (the lowest rate if none did). */
+export function referenceRate(runs: readonly FanoutRun[]): number {
+  const measured = runs.filter((f) => f.points.length);
+  const rates = measured[0]?.scenario.rates ?? [];
+  const common = rates.filter((rate) => measured.every((f) => f.points.some((p) => !p.saturation && p.offered === rate && p.sustained)));
+  return common.length ? Math.max(...common) : (rates[0] ?? 0);
+}
+
+function summary(r: Report): string {
+  const rows: string[][] = [];
+  for (const id of [...new Set(r.fanout.map((f) => f.scenario.id))]) {
+    const runs = r.fanout.filter((f) => f.scenario.id === id);
+    const ref = referenceRate(runs);
+    for (const f of runs) {
+      const sustained = f.points.filter((p) => !p.saturation && p.sustained).map((p) => p.offered);
+      const at = f.points.find((p) => !p.saturation && p.offered === ref);
+      const sat = f.points.find((p) => p.saturation);
+      rows.push([
+        id, f.system,
+        sustained.length ? int(Math.max(...sustained)) : (f.error ? 'failed' : 'none'),
+        int(ref),
+        at ? `${ms(at.latency.p50)} / ${ms(at.latency.p99)}` : '—',
+        at ? `${fix(at.usPerDelivery)} (${fix(at.usPerDeliveryWithNats)})` : '—',
+        sat ? int(sat.throughput) : '—',
+      ]);
+    }
+  }
+  return table(['scenario', 'system', 'max sustained/s', 'reference rate/s', 'p50 / p99 ms', 'CPU µs/delivery (with NATS)', 'saturation delivered/s'], rows);
+}
+
 export function markdown(r: Report, chartFile?: string): string {
   const out: string[] = [];
   const m = r.machine;
@@ -23,6 +55,9 @@ export function markdown(r: Report, chartFile?: string): string {
   out.push(`- Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`, '');
 
   if (r.fanout.length) {
+    out.push('## Summary', '');
+    out.push('Per fan-out scenario: the highest offered rate each system sustained, and at the reference rate (the highest every system sustained) its latency and CPU per delivery; then what it delivered at saturation.', '');
+    out.push(summary(r), '');
     out.push('## Fan-out', '');
     out.push('Offered and delivered loads in deliveries per second (messages × subscribers per channel). Latency from the time a message was due to be published to its receipt (ms). CPU in µs per delivery: the WebSocket server process, then with the nats-server feeding it. "load gen" is the CPU of each load-generator process (cores).', '');
     if (chartFile) out.push(`![p99 latency against offered load](${chartFile})`, '');

@@ -72,13 +72,21 @@ export async function runFanout(sys: System, sc: FanoutScenario, workers: number
     await publisher.request({ type: 'run', subjects: subs, rate: Math.max(1, sc.rates[0]! / sc.subscribers), durationMs: Math.min(1_000, sc.durationMs), size: sc.size });
     await sleep(300);
     const points: RatePoint[] = [];
-    const steps = [...sc.rates.map((r) => ({ offered: r, saturation: false })), ...(sc.saturation ? [{ offered: sc.saturation, saturation: true }] : [])];
-    for (const step of steps) {
-      const p = await measure(sys, sc, pool, publisher, subs, step.offered, step.saturation);
+    const report = (p: RatePoint) => log(`  ${sys.name} ${sc.id} ${p.saturation ? 'saturation' : `${p.offered}/s`}: ${Math.round(p.throughput)}/s ` +
+      `p50 ${p.latency.p50} p99 ${p.latency.p99} ms, ${p.usPerDelivery.toFixed(2)} µs CPU/delivery (${p.usPerDeliveryWithNats.toFixed(2)} with NATS)` +
+      `${p.saturation || p.sustained ? '' : ' — not sustained'}${p.closed ? `, ${p.closed} connections closed` : ''}`);
+    // Fixed rates up to the first one not sustained (higher ones would only queue more), then saturation.
+    for (const rate of sc.rates) {
+      const p = await measure(sys, sc, pool, publisher, subs, rate, false);
       points.push(p);
-      log(`  ${sys.name} ${sc.id} ${step.saturation ? 'saturation' : `${step.offered}/s`}: ${Math.round(p.throughput)}/s p50 ${p.latency.p50} p99 ${p.latency.p99} ms, ` +
-        `${p.usPerDelivery.toFixed(2)} µs CPU/delivery (${p.usPerDeliveryWithNats.toFixed(2)} with NATS)${p.sustained ? '' : ' — not sustained'}`);
-      if (!p.sustained && !step.saturation) break;
+      report(p);
+      if (!p.sustained) break;
+    }
+    if (sc.saturation) {
+      if (!points.at(-1)?.sustained) await sleep(2_000); // let the backlog of the last rate drain
+      const p = await measure(sys, sc, pool, publisher, subs, sc.saturation, true);
+      points.push(p);
+      report(p);
     }
     return points;
   } finally {

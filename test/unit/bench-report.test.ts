@@ -1,5 +1,5 @@
 import t from 'tap';
-import { markdown } from '../../bench/report/markdown.js';
+import { markdown, referenceRate } from '../../bench/report/markdown.js';
 import { chart } from '../../bench/report/svg.js';
 import type { Report } from '../../bench/report/types.js';
 import type { RatePoint } from '../../bench/scenarios/fanout.js';
@@ -42,6 +42,15 @@ t.test('markdown: machine, command, one row per rate, saturation and failures ma
   t.match(md, 'failed: it broke');
   t.match(md, '| uws | 10,000 | 2.00 s | 5,000 | 10.0 / 100 | 50 | 2.0 KiB | 0.0 KiB |  |');
   t.match(md, '| 1 | 10,000 | 1 | 0.500 s | 20,000 |');
+});
+
+t.test('summary: reference rate is the highest every system sustained', async (t) => {
+  t.equal(referenceRate(report.fanout), 10_000, 'nats did not sustain 50k');
+  t.equal(referenceRate(report.fanout.slice(0, 1)), 50_000);
+  t.equal(referenceRate([{ ...report.fanout[1]!, points: [point(10_000, 5, { sustained: false })] }]), 10_000, 'none sustained: the lowest rate');
+  const md = markdown(report);
+  t.match(md, '| 1ch×1k 64B | jetgate | 50,000 | 10,000 | 0.38 / 1.50 | 2.50 (3.75) | 400,000 |');
+  t.match(md, '| 1ch×1k 64B | socketio | failed | 10,000 | — | — | — |');
 });
 
 t.test('svg: a panel per scenario, a line per system with points, saturation left out', async (t) => {
