@@ -8,7 +8,7 @@ PROTO := proto/jetgate/v1/protocol.proto
 EXAMPLES_GEN := proto/gen/examples.js proto/gen/examples.d.ts
 EXAMPLES := $(wildcard proto/examples/*.proto)
 
-.PHONY: help deps nats nats-cluster chromium gen build dev test test-unit test-integration test-chaos lint clean
+.PHONY: help deps nats nats-cluster chromium gen build dev test test-unit test-integration test-chaos lint clean bench bench-quick bench-profile
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -68,6 +68,17 @@ test-integration: build nats ## Run the integration tests only
 
 test-chaos: build nats ## Only the chaos test: 3-node NATS cluster, 2 gateways, 60 clients, kills (a few minutes)
 	@bash test/run.sh dist/test/chaos
+# Benchmarks raise the open-files limit to the hard limit (tens of thousands of sockets).
+BENCH = ulimit -n "$$(ulimit -Hn)"; BENCH_COMMAND="make $@" node dist/bench/run.js
+
+bench: build nats ## Benchmarks against peers, side by side (~20 min; on a quiet machine): bench/results/
+	$(BENCH) --profile full
+
+bench-quick: build nats ## A short benchmark run (under 2 minutes): bench/results/
+	$(BENCH) --profile quick
+
+bench-profile: build nats ## jetgate and nats-server at a steady load; CPU profiles of the gateway in bench/results/tmp/prof
+	$(BENCH) --profile hot --systems nats,jetgate --scenarios fanout --gateway-prof bench/results/tmp/prof --out bench/results/tmp
 
 lint: deps gen ## Type-check (strict); the SDK also without Node's types (browser guard)
 	tsc -p . --noEmit

@@ -10,11 +10,11 @@ import type { ChannelRef } from '../channels/grammar.js';
 import type { HeaderPicker, HistoryReader, PubRecord } from '../history/reader.js';
 import { TYPE_HEADER } from '../history/reader.js';
 import type { Logger } from '../log.js';
-import type { Msg, NatsConnection, Subscription } from '../nats/connection.js';
+import { headerValues, type Msg, type NatsConnection, type Subscription } from '../nats/connection.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 import type { Stats } from '../telemetry/stats.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import { endSpan, type Span, type Tracing } from '../telemetry/tracing.js';
+import { endSpan, TRACEPARENT, type Span, type Tracing } from '../telemetry/tracing.js';
 import { GapDetector } from './gap.js';
 import { Pub } from './publication.js';
 import { RecentWindow } from './window.js';
@@ -48,6 +48,10 @@ export type ChannelState = 'starting' | 'live' | 'recovering' | 'closed';
 
 /** Live messages held while a gap is filled; past this they are dropped (JetStream has them). */
 const MAX_HELD = 10_000;
+
+const FORMATS: readonly Format[] = ['proto', 'json'];
+/** What the live path reads of each republished message (headerValues keeps this order). */
+const LIVE_HEADERS = ['Nats-Sequence', 'Nats-Subject', 'Nats-Last-Sequence', TYPE_HEADER, TRACEPARENT] as const;
 
 export function topicOf(format: Format, channel: string): string {
   return `${format}|${channel}`;
@@ -84,11 +88,16 @@ export class Channel {
   private traced = 0;
   /** Receive span of the live message that revealed the gap being recovered. */
   private gapSpan: Span | undefined;
+  private readonly forwards: boolean;
+  /** uWS topic per wire format, built once: flush runs for every channel on every busy turn. */
+  private readonly topics: Readonly<Record<Format, string>>;
 
   constructor(readonly ref: ChannelRef, private readonly deps: ChannelDeps, pick: HeaderPicker) {
     this.pick = pick;
     this.stats = deps.telemetry.stats;
     this.tracing = deps.telemetry.tracing;
+    this.forwards = ref.namespace.forwardHeaders.length > 0;
+    this.topics = { proto: topicOf('proto', ref.channel), json: topicOf('json', ref.channel) };
     this.ready = this.start();
   }
 
@@ -130,23 +139,24 @@ export class Channel {
   private onLive(msg: Msg): void {
     if (this.state === 'closed') return;
     this.quietSweeps = 0;
-    const h = msg.headers;
-    const seq = Number(h?.get('Nats-Sequence'));
-    const subject = h?.get('Nats-Subject') ?? '';
+    const [seqText, subject, prevText, type, traceparent] = headerValues(msg, LIVE_HEADERS);
+    const seq = Number(seqText);
     if (!seq || !subject) return; // not a republished message: nothing to order it by
     this.stats.liveReceived++;
     this.stats.liveReceivedBytes += msg.data.length;
     const live: LiveMsg = {
-      span: this.tracing.enabled ? this.tracing.receive(h, this.name, subject, seq) : undefined,
-      prev: Number(h?.get('Nats-Last-Sequence') || 0),
+      // Decoding all headers is left to traced publications (when tracing is on).
+      span: traceparent && this.tracing.enabled ? this.tracing.receive(msg.headers, this.name, subject, seq) : undefined,
+      prev: Number(prevText || 0),
       rec: {
         seq,
         subject,
         data: msg.data,
-        type: h?.get(TYPE_HEADER) || undefined,
+        type: type || undefined,
         // RePublish on 2.9 carries no timestamp: the receipt time is within milliseconds of storage.
         time: Date.now(),
-        headers: this.pick(h),
+        // Decoding every header is left to namespaces that forward some.
+        headers: this.forwards ? this.pick(msg.headers) : undefined,
       },
     };
     if (this.state !== 'live') {
@@ -244,8 +254,8 @@ export class Channel {
     this.pending = [];
     const started = this.traced ? Date.now() : 0;
     let subscribers = 0;
-    for (const format of ['proto', 'json'] as const) {
-      const topic = topicOf(format, this.name);
+    for (const format of FORMATS) {
+      const topic = this.topics[format];
       const n = this.deps.fanout.subscribers(topic);
       if (n === 0) continue;
       const frame = joinFrames(format, pubs.map((p) => p.frame(format)));

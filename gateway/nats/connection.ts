@@ -2,10 +2,11 @@
  * The one place the gateway talks to the NATS client library (nats.js v2), so that a later move to
  * v3 (@nats-io/*) touches this folder only.
  */
-import { connect, headers as natsHeaders, type MsgHdrs, type NatsConnection, type JetStreamClient, type JetStreamManager } from 'nats';
+import { connect, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type JetStreamClient, type JetStreamManager } from 'nats';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { JetgateError } from '../errors.js';
+import { readHeaders } from './headers.js';
 
 export type { Msg, MsgHdrs, NatsConnection, Subscription, JetStreamClient, JetStreamManager, JsMsg, StoredMsg } from 'nats';
 export { natsHeaders };
@@ -54,6 +55,26 @@ export async function connectNats(config: Config, log: Logger, events: NatsEvent
   const opts = { timeout: config.nats.requestTimeoutMs };
   // No API check here: JetStream may not answer yet (a cluster forming); stream declaration waits for it.
   return { nc, js: nc.jetstream(opts), jsm: await nc.jetstreamManager({ ...opts, checkAPI: false }) };
+}
+
+/**
+ * The raw header block of a received message, read from nats.js v2's message object so the live
+ * path can parse the few headers it needs (headers.ts) instead of nats.js decoding all of them.
+ * undefined when the message has none or the client library keeps it elsewhere: then use
+ * `msg.headers`.
+ */
+export function rawHeaders(msg: Msg): Uint8Array | undefined {
+  const m = msg as unknown as { _msg?: { hdr?: unknown }; _rdata?: unknown };
+  const hdr = m._msg?.hdr;
+  return typeof hdr === 'number' && hdr > 0 && m._rdata instanceof Uint8Array ? m._rdata.subarray(0, hdr) : undefined;
+}
+
+/** The first value of each named header (nats.js semantics), from the raw block when available. */
+export function headerValues(msg: Msg, names: readonly string[]): string[] {
+  const raw = rawHeaders(msg);
+  if (raw) return readHeaders(raw, names);
+  const h = msg.headers;
+  return names.map((n) => h?.get(n) ?? '');
 }
 
 export function headerValue(h: MsgHdrs | undefined, key: string): string | undefined {

@@ -44,3 +44,33 @@ t.test('malformed input is a FrameError, never something else', async (t) => {
   const many = joinFrames('proto', Array.from({ length: 101 }, () => encodeClient('proto', { ping: {} })));
   t.throws(() => decodeClient('proto', many), FrameError, 'too many envelopes');
 });
+
+t.test('binary publications (framed by hand) are byte for byte what protobufjs writes', async (t) => {
+  const { jetgate } = await import('../../proto/gen/protocol.js');
+  const protobufjs = (msg: ServerMessage): number[] => {
+    const body = jetgate.v1.ServerMessage.encode(msg as never).finish();
+    const len: number[] = [];
+    for (let n = body.length; ; n = Math.floor(n / 128)) {
+      if (n < 128) {
+        len.push(n);
+        break;
+      }
+      len.push((n % 128) | 0x80);
+    }
+    return [...len, ...body];
+  };
+  const cases: Array<[string, ServerMessage]> = [
+    ['every field', pub],
+    ['ASCII, no extras', { pub: { channel: 'bench:c0', seq: 1, data: new Uint8Array(64).fill(46), time: 1_795_000_000_000 } }],
+    ['largest safe sequence', { pub: { channel: 'a:b', seq: Number.MAX_SAFE_INTEGER, time: 1 } }],
+    ['non-ASCII text', { pub: { channel: 'chat:é', seq: 5, type: 'ü.Ω', headers: { 'X-ä': '😀 ok', empty: '' }, subject: 'wild/🚀' } }],
+    ['empty data, zero seq', { pub: { channel: 'a:b', seq: 0, data: new Uint8Array(), time: 0 } }],
+    ['a payload past 127 bytes (two-byte lengths)', { pub: { channel: 'a:b', seq: 300, data: new Uint8Array(1024).fill(7), time: 2 ** 41 } }],
+  ];
+  for (const [what, msg] of cases) {
+    t.same(Array.from(encodeServer('proto', msg)), protobufjs(msg), what);
+    t.same(decodeServer('proto', encodeServer('proto', msg))[0]?.pub?.seq ?? 0, msg.pub?.seq ?? 0, `${what}: decodes`);
+  }
+  const withId = encodeServer('proto', { id: 4, pub: { channel: 'a:b', seq: 1 } });
+  t.equal(decodeServer('proto', withId)[0]?.id, 4, 'a message with more than the publication takes the generic path');
+});

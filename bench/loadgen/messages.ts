@@ -1,0 +1,58 @@
+/** Requests the orchestrator sends a load-generator process, and their replies. */
+import type { Position, SystemName } from './protocols.js';
+
+export type Request =
+  | {
+    type: 'connect';
+    system: SystemName;
+    host: string;
+    port: number;
+    /** One entry per connection: the channel it subscribes to. */
+    channels: string[];
+    /** Source addresses, used in turn. */
+    addresses: string[];
+    /** Connections being set up at once. */
+    concurrency: number;
+    since?: Position;
+  }
+  | { type: 'reset' }
+  | { type: 'collect' }
+  | { type: 'await'; perConnection: number; timeoutMs: number }
+  | { type: 'close' };
+
+export interface ConnectReply {
+  ok: number;
+  failed: number;
+  /** Connect-to-subscribed times, encoded histogram (µs). */
+  setup: string;
+  positions: Position[];
+  errors: string[];
+}
+
+export interface CollectReply {
+  deliveries: number;
+  /** Latency histogram (µs), encoded. */
+  latency: string;
+  /** Deliveries whose payload held no stamp (should stay 0). */
+  unstamped: number;
+  /** Connections closed since the last reset. */
+  closed: number;
+  errors: string[];
+  /** This process's CPU time since the last reset, seconds. */
+  cpuSec: number;
+}
+
+export interface AwaitReply {
+  /** Connections that reached the count. */
+  reached: number;
+  /** When the latest delivery arrived (µs, monotonic clock). */
+  lastAt: number;
+}
+
+export type Reply = ConnectReply | CollectReply | AwaitReply | Record<string, never>;
+
+export interface Envelope<T> {
+  id: number;
+  body: T;
+  error?: string;
+}

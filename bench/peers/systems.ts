@@ -1,0 +1,83 @@
+/**
+ * Starts each system under test with its own nats-server, so every process's CPU belongs to one
+ * system: nats-server's WebSocket listener; jetgate (JetStream stream with RePublish, the gateway as
+ * `jetgate serve`); Socket.IO and raw uWebSockets.js fed by core NATS.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SystemName } from '../loadgen/protocols.js';
+import { freePort, startServer, type Server } from '../lib/proc.js';
+
+export interface System {
+  name: SystemName;
+  /** WebSocket port clients connect to (127.0.0.1). */
+  port: number;
+  /** NATS URL the publisher publishes to. */
+  natsUrl: string;
+  /** The process that serves the WebSockets. */
+  server: Server;
+  /** The nats-server behind it (the same process for `nats`). */
+  nats: Server;
+  stop(): Promise<void>;
+}
+
+export interface SystemOptions {
+  /** Node flags for the gateway process (e.g. --cpu-prof). */
+  gatewayExecArgv?: string[];
+  /** Another build's dist/gateway/cli.js: before/after comparisons with the same harness. */
+  gatewayCli?: string;
+}
+
+export const SYSTEMS: readonly SystemName[] = ['nats', 'jetgate', 'socketio', 'uws'];
+
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+
+async function startNats(dir: string, ws: number | undefined, jetstream: boolean): Promise<{ server: Server; url: string }> {
+  const port = await freePort();
+  const conf = join(dir, 'nats.conf');
+  writeFileSync(conf, [
+    `listen: "127.0.0.1:${port}"`,
+    ws ? `websocket { host: "127.0.0.1", port: ${ws}, no_tls: true, compression: false }` : '',
+    jetstream ? `jetstream { store_dir: "${join(dir, 'js')}", max_file_store: 8GB }` : '',
+  ].join('\n'));
+  const server = await startServer('nats-server', ['-c', conf], /Server is ready/);
+  return { server, url: `nats://127.0.0.1:${port}` };
+}
+
+export async function startSystem(name: SystemName, opts: SystemOptions = {}): Promise<System> {
+  const dir = mkdtempSync(join(tmpdir(), `jetgate-bench-${name}-`));
+  const port = await freePort();
+  const nats = await startNats(dir, name === 'nats' ? port : undefined, name === 'jetgate');
+  let server: Server;
+  try {
+    server = name === 'nats' ? nats.server : await startNodeServer(name, dir, port, nats.url, opts);
+  } catch (e) {
+    await nats.server.stop();
+    throw e;
+  }
+  return {
+    name, port, natsUrl: nats.url, server, nats: nats.server,
+    stop: async () => {
+      if (server !== nats.server) await server.stop();
+      await nats.server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function startNodeServer(name: Exclude<SystemName, 'nats'>, dir: string, port: number, natsUrl: string, opts: SystemOptions): Promise<Server> {
+  if (name === 'socketio') return startServer(process.execPath, [here('./socketio-server.js'), natsUrl, String(port)], /ready/);
+  if (name === 'uws') return startServer(process.execPath, [here('./uws-server.js'), natsUrl, String(port)], /ready/);
+  const config = join(dir, 'jetgate.json');
+  writeFileSync(config, JSON.stringify({
+    logLevel: 'warn',
+    nats: { servers: [natsUrl] },
+    websocket: { host: '127.0.0.1', port, listenRetrySec: 0 },
+    // File storage as in production; bounded so long runs do not fill the disk.
+    streams: [{ name: 'BENCH', subjects: ['bench.>'], maxBytes: 2 * 1024 ** 3 }],
+    namespaces: [{ name: 'bench', stream: 'BENCH', anonymous: true }],
+  }));
+  return startServer(process.execPath, [...(opts.gatewayExecArgv ?? []), opts.gatewayCli ?? here('../../gateway/cli.js'), 'serve', '--config', config], /clients connect to/, { cwd: dir });
+}

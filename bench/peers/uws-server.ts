@@ -1,0 +1,32 @@
+/**
+ * Peer (ceiling of jetgate's WebSocket layer): raw uWebSockets.js fed by one core NATS subscription;
+ * a client's text message names the topic it subscribes to; each NATS message is one app.publish
+ * of the payload as it is, with no protocol, ordering or history.
+ * Usage: node uws-server.js <nats-url> <port>
+ */
+import { connect } from 'nats';
+import uWS from 'uWebSockets.js';
+
+const [natsUrl, port] = process.argv.slice(2);
+const app = uWS.App();
+app.ws('/*', {
+  maxPayloadLength: 1024,
+  maxBackpressure: 16 * 1024 * 1024,
+  idleTimeout: 0,
+  message: (ws, message) => {
+    ws.subscribe(Buffer.from(message).toString());
+    ws.send('ok');
+  },
+});
+const nc = await connect({ servers: natsUrl as string, name: 'bench-uws' });
+const PREFIX = 'bench.'.length;
+nc.subscribe('bench.>', { callback: (_err, msg) => app.publish(msg.subject.slice(PREFIX), msg.data, true) });
+await nc.flush();
+app.listen('127.0.0.1', Number(port), (token) => {
+  if (!token) {
+    console.error(`cannot listen on ${port}`);
+    process.exit(1);
+  }
+  console.log(`uws ready on ${port}`);
+});
+process.on('SIGTERM', () => process.exit(0));
