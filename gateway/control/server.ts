@@ -7,40 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import { LogController, fastify, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { ChannelResolver } from '../channels/grammar.js';
 import type { Config } from '../config/schema.js';
 import { JetgateError } from '../errors.js';
-import type { ReadinessState } from '../health/readiness.js';
-import type { Hub } from '../hub/hub.js';
 import type { Logger } from '../log.js';
-import type { JetStreamClient } from '../nats/connection.js';
-import type { Presence } from '../presence/presence.js';
-import type { HistoryDeps } from '../requests/history.js';
-import type { Telemetry } from '../telemetry/telemetry.js';
-import type { Commands } from './commands.js';
+import type { ControlDeps, HealthDeps } from './deps.js';
 import { registerDocs } from './docs.js';
 import { ApiError, apiErrorOf, type ErrorBody } from './errors.js';
 import { registerApi } from './routes/api.js';
 import { registerHealth, registerMetrics } from './routes/ops.js';
 import { ErrorResponse } from './schemas.js';
-
-/** What the health routes need: a node running several workers serves only these itself. */
-export interface HealthDeps {
-  config: Config;
-  log: Logger;
-  node: string;
-  readiness: () => ReadinessState;
-}
-
-export interface ControlDeps extends HealthDeps {
-  telemetry: Telemetry;
-  resolver: ChannelResolver;
-  history: HistoryDeps;
-  presence: Presence | undefined;
-  hub: Hub;
-  js: JetStreamClient;
-  commands: Commands;
-}
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

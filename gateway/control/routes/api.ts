@@ -14,7 +14,7 @@ import {
   ChannelQuery, ChannelsResult, CommandResult, DisconnectBody, HistoryQuery, HistoryResult, PresenceResult, PublishBody,
   PublishResult, UnsubscribeBody, errors,
 } from '../schemas.js';
-import type { ControlDeps } from '../server.js';
+import type { ControlDeps } from '../deps.js';
 
 function targetOf(body: { user?: string; clientId?: string }): Target {
   return body.user !== undefined ? { user: body.user } : { clientId: body.clientId as string };

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../errors.js';
 import { Health, Ready, errors } from '../schemas.js';
-import type { ControlDeps, HealthDeps } from '../server.js';
+import type { ControlDeps, HealthDeps } from '../deps.js';
 
 /** Liveness and readiness: what a load balancer or an orchestrator probes. */
 export function registerHealth(app: FastifyInstance, deps: HealthDeps): void {
