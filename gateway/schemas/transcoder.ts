@@ -72,7 +72,25 @@ function checkFields(t: protobuf.Type, json: JsonValue, path: string): void {
     const field = t.fields[key] ?? t.fieldsArray.find((f) => f.name === key || protobuf.util.camelCase(f.name) === key);
     if (!field) throw new Error(`${path}${key}: no such field in ${t.fullName.slice(1)}`);
     field.resolve();
-    if (!(field.resolvedType instanceof protobuf.Type) || value === null || field.map) continue;
-    for (const item of field.repeated && Array.isArray(value) ? value : [value]) checkFields(field.resolvedType, item, `${path}${key}.`);
+    if (value === null || field.map) continue;
+    if (field.repeated && !Array.isArray(value)) throw new Error(`${path}${key}: array expected`);
+    for (const item of field.repeated ? (value as JsonValue[]) : [value]) {
+      if (field.resolvedType instanceof protobuf.Type) checkFields(field.resolvedType, item, `${path}${key}.`);
+      else if (!scalarFits(field, item)) throw new Error(`${path}${key}: not a valid ${field.resolvedType ? 'enum value' : field.type}`);
+    }
+  }
+}
+
+const INTEGER = /^-?\d+$/;
+
+/** Canonical JSON forms: 64-bit integers also as strings, enums by name or number, bytes as base64. */
+function scalarFits(field: protobuf.Field, v: JsonValue): boolean {
+  if (field.resolvedType instanceof protobuf.Enum) return (typeof v === 'string' && v in field.resolvedType.values) || Number.isInteger(v);
+  switch (field.type) {
+    case 'string': return typeof v === 'string';
+    case 'bytes': return typeof v === 'string';
+    case 'bool': return typeof v === 'boolean';
+    case 'double': case 'float': return typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity';
+    default: return Number.isInteger(v) || (typeof v === 'string' && INTEGER.test(v));
   }
 }

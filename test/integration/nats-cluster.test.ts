@@ -78,7 +78,7 @@ t.test('a 3-node cluster (R3 stream) loses nodes: clients stay connected and get
   const survivor = nodeOf(gw.nats.nc.getServer());
   const others = cluster.nodes.filter((n) => n.name !== survivor);
   await Promise.all(others.map((n) => n.server.stop('SIGKILL')));
-  await waitFor('readiness to see JetStream gone', () => !gw.ready().streams, 20_000);
+  await waitFor('readiness to see JetStream gone', () => !gw.ready().streams, 45_000);
   t.same(gw.ready(), { ready: false, nats: true, streams: false, listening: true, draining: false }, 'not ready without a JetStream quorum, though NATS is connected');
   await Promise.all(others.map((n) => n.server.run()));
   await cluster.waitForQuorum();
