@@ -121,11 +121,11 @@ t.test(`fuzz: ${FRAMES} random and mutated frames on both subprotocols (seed ${S
   t.ok(sent >= FRAMES, `${sent} frames sent`);
 
   const [, warm] = memory[1] as [string, number];
-  const [, late] = memory[2] as [string, number];
+  const [, twoThirds] = memory[2] as [string, number];
   const [, end] = memory[memory.length - 1] as [string, number];
   t.ok(end - warm < 160 * 2 ** 20, `memory bounded: ${mb(end - warm)} more at the end than once warmed up`);
   // A leak of a kilobyte or more per frame would show here.
-  t.ok(end - late < 48 * 2 ** 20, `no steady growth: ${mb(end - late)} more at the end than two thirds in`);
+  t.ok(end - twoThirds < 48 * 2 ** 20, `no steady growth: ${mb(end - twoThirds)} more at the end than two thirds in`);
 
   flowing = false;
   await flow;
