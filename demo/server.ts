@@ -1,12 +1,18 @@
 /**
  * Serves the demo pages: HTML and CSS from demo/pages, the page scripts bundled into
- * dist/demo-web, the SDK bundle, and /config.json telling the pages where the gateway is.
+ * dist/demo-web, the SDK bundle, /config.json telling the pages where the gateway is, and
+ * POST /token handing the lobby page short-lived connection tokens (demo/tokens.ts), as an app's
+ * backend would.
  *   node dist/demo/server.js [--port 8090] [--host 127.0.0.1] [--gateway ws://127.0.0.1:8080/ws]
+ *                            [--token-secret S] [--token-ttl-sec 600]
+ * The token secret defaults to JETGATE_AUTH_HMAC_SECRET (the variable the gateway reads too), else
+ * to the development secret of jetgate.json.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEV_TOKEN_SECRET, TokenRequestError, tokenIssuer, type IssuedToken } from './tokens.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -27,11 +33,59 @@ export interface DemoServerOptions {
   port: number;
   host?: string;
   gatewayUrl: string;
+  /** HS256 secret of the tokens (the gateway's auth.hmacSecret); default: DEV_TOKEN_SECRET. */
+  tokenSecret?: string;
+  tokenTtlSec?: number;
+}
+
+/** Largest /token request body. */
+const MAX_TOKEN_BODY = 1024;
+
+const json = (res: ServerResponse, status: number, body: unknown) =>
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+
+/** POST /token {key, name} -> {token, user, player, expiresAt}; 400 {error} for a bad request. */
+function serveToken(req: IncomingMessage, res: ServerResponse, issue: (r: { key?: unknown; name?: unknown }) => Promise<IssuedToken>): void {
+  if (req.method !== 'POST') {
+    res.writeHead(405, { allow: 'POST', 'content-type': 'text/plain' }).end('POST only');
+    return;
+  }
+  if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+    json(res, 415, { error: 'send application/json' });
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('error', () => res.destroy());
+  req.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size <= MAX_TOKEN_BODY) chunks.push(c);
+  });
+  req.on('end', () => {
+    if (size > MAX_TOKEN_BODY) {
+      json(res, 413, { error: 'request too large' });
+      return;
+    }
+    let body: { key?: unknown; name?: unknown };
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') as typeof body;
+      if (body === null || typeof body !== 'object') throw new TokenRequestError('expected a JSON object {key, name}');
+    } catch (e) {
+      json(res, 400, { error: e instanceof TokenRequestError ? e.message : 'malformed JSON' });
+      return;
+    }
+    issue(body).then(
+      (t) => json(res, 200, t),
+      (e: Error) => json(res, e instanceof TokenRequestError ? 400 : 500, { error: e.message }),
+    );
+  });
 }
 
 export async function startDemoServer(opts: DemoServerOptions): Promise<{ server: Server; url: string }> {
+  const issue = tokenIssuer({ secret: opts.tokenSecret ?? DEV_TOKEN_SECRET, ...(opts.tokenTtlSec ? { ttlSec: opts.tokenTtlSec } : {}) });
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/token') return serveToken(req, res, issue);
     if (path === '/config.json') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify({ gatewayUrl: opts.gatewayUrl }));
@@ -63,8 +117,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       port: { type: 'string', default: process.env.DEMO_PORT ?? '8090' },
       host: { type: 'string', default: '127.0.0.1' },
       gateway: { type: 'string', default: process.env.JETGATE_URL ?? 'ws://127.0.0.1:8080/ws' },
+      'token-secret': { type: 'string', default: process.env.JETGATE_AUTH_HMAC_SECRET ?? DEV_TOKEN_SECRET },
+      'token-ttl-sec': { type: 'string', default: process.env.DEMO_TOKEN_TTL_SEC ?? '600' },
     },
   });
-  const { url } = await startDemoServer({ port: Number(values.port), host: values.host as string, gatewayUrl: values.gateway as string });
+  const { url } = await startDemoServer({
+    port: Number(values.port), host: values.host as string, gatewayUrl: values.gateway as string,
+    tokenSecret: values['token-secret'] as string, tokenTtlSec: Number(values['token-ttl-sec']),
+  });
+  if (values['token-secret'] === DEV_TOKEN_SECRET) console.error('demo: signing tokens with the development secret of jetgate.json (not for production)');
   console.error(`demo pages on ${url}`);
 }

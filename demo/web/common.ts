@@ -10,20 +10,21 @@ export async function loadConfig(): Promise<DemoConfig> {
   return (await fetch('/config.json')).json() as Promise<DemoConfig>;
 }
 
-export function newClient(cfg: DemoConfig, name: string): JetgateClient {
-  return new JetgateClient({ url: cfg.gatewayUrl, format: 'proto', name, backoff: { initialMs: 250, maxMs: 5_000 } });
+/** A client of the gateway; with `getToken`, authenticated (the SDK asks for a token on every (re)connect and before expiry). */
+export function newClient(cfg: DemoConfig, name: string, getToken?: () => Promise<string>): JetgateClient {
+  return new JetgateClient({ url: cfg.gatewayUrl, format: 'proto', name, backoff: { initialMs: 250, maxMs: 5_000 }, ...(getToken ? { getToken } : {}) });
 }
 
 const LABEL: Record<ClientState, string> = { connecting: 'Connecting…', connected: 'Live', disconnected: 'Reconnecting…', closed: 'Offline' };
 
-/** Keeps a `.conn` pill in step with the client's state (data-state drives its colour). */
-export function showConnection(client: JetgateClient, el: HTMLElement): void {
+/** Keeps a `.conn` pill in step with the client's state (data-state drives its colour); returns the unhook. */
+export function showConnection(client: JetgateClient, el: HTMLElement): () => void {
   const set = (s: ClientState) => {
     el.dataset.state = s;
     el.querySelector('.conn-label')!.textContent = LABEL[s];
   };
   set(client.state);
-  client.on('state', set);
+  return client.on('state', set);
 }
 
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {

@@ -3,8 +3,13 @@
  * goes through an RPC to the lobby service (lobby:create, join, leave, ready, chat, list); what
  * happens arrives as protobuf events on the lobby's channel. A reload rebuilds the page from the
  * channel's history (rewind) and carries on live.
+ *
+ * The page connects with a token from the demo server (POST /token, as an app's backend would
+ * hand one out): the gateway then knows the player (the lobby service gets the verified user id)
+ * and shows them in the lobby channel's presence with the name the token carries. "Online now"
+ * lists who has the lobby open right now, on any gateway node, kept live by join/leave events.
  */
-import type { JetgateClient, Publication, Subscription } from '../../client/index.js';
+import type { ClientInfo, JetgateClient, Publication, Subscription } from '../../client/index.js';
 import { lobby as pb } from '../../proto/gen/examples.js';
 import { clock, el, loadConfig, newClient, showConnection } from './common.js';
 
@@ -33,6 +38,9 @@ async function call<T, R>(client: JetgateClient, method: string, type: Encoder<T
   return reply.decode(r.data ?? new Uint8Array());
 }
 
+/** A player's avatar colour, from their id. */
+const hue = (id: string) => `hsl(${[...id].reduce((a, c) => a + c.charCodeAt(0) * 7, 0) % 360} 55% 45%)`;
+
 function toast(text: string): void {
   const t = $('#toast');
   t.textContent = text;
@@ -43,18 +51,70 @@ function toast(text: string): void {
 
 const errorText = (e: unknown) => ((e as Error).message || String(e)).replace(/ \(\d{3}\)$/, '');
 
+/** What a token from the demo server says about us. */
+interface Identity {
+  user: string;
+  player: string;
+  name: string;
+}
+
+/** A presence entry's display name and lobby player id (the token's info). */
+const infoOf = (c: ClientInfo) => ({ name: typeof c.info?.name === 'string' ? c.info.name : '', player: typeof c.info?.player === 'string' ? c.info.player : '' });
+
 async function main(): Promise<void> {
   const cfg = await loadConfig();
-  const client = newClient(cfg, 'jetgate-demo-lobby');
-  showConnection(client, $('#conn'));
   const key = playerKey();
+  const nameInput = $<HTMLInputElement>('#name');
+  nameInput.value = localStorage.getItem(NAME_STORE) ?? '';
+
+  // ---- Connection: authenticated with a token from the demo server ----------------------------
+  /** The last token fetched, and the one the current connection was opened with. */
+  let fetched: Identity | undefined;
+  let identity: Identity | undefined;
+  /** This connection's id: our own presence entry. */
+  let clientId = '';
+  const getToken = async (): Promise<string> => {
+    const name = nameInput.value.trim() || (localStorage.getItem(NAME_STORE) ?? '');
+    const r = await fetch('/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key, name }) });
+    const body = (await r.json().catch(() => ({}))) as { token?: string; user?: string; player?: string; error?: string };
+    if (!r.ok || !body.token) throw new Error(`no token: ${body.error ?? `HTTP ${r.status}`}`);
+    fetched = { user: body.user ?? '', player: body.player ?? '', name };
+    return body.token;
+  };
+  let client!: JetgateClient;
+  let unhook = () => {};
+  const makeClient = () => {
+    unhook();
+    client = newClient(cfg, 'jetgate-demo-lobby', getToken);
+    const offs = [
+      showConnection(client, $('#conn')),
+      client.on('connected', (info) => {
+        // The token fetched for this connect (refreshes happen only while connected).
+        identity = fetched;
+        clientId = info.clientId;
+        void refreshList();
+      }),
+      client.on('state', (s) => $('#online-panel').classList.toggle('stale', s !== 'connected')),
+    ];
+    unhook = () => offs.forEach((off) => off());
+  };
+  makeClient();
+  /**
+   * Presence shows the name of the token a connection was opened with. A name picked or changed
+   * since then needs a new connection (with a new token) before entering a lobby.
+   */
+  const connectAs = async (name: string) => {
+    if (client.state !== 'connected' || identity?.name === name) return;
+    const old = client;
+    makeClient();
+    old.close();
+    await client.connect();
+  };
+
   let me = '';
   let current: pb.v1.LobbyState | undefined;
   let sub: Subscription | undefined;
   let countdown: ReturnType<typeof setInterval> | undefined;
-
-  const nameInput = $<HTMLInputElement>('#name');
-  nameInput.value = localStorage.getItem(NAME_STORE) ?? '';
   const name = () => {
     const n = nameInput.value.trim();
     if (!n) {
@@ -70,6 +130,9 @@ async function main(): Promise<void> {
   const show = (view: 'lobbies' | 'room') => {
     $('#view-lobbies').hidden = view !== 'lobbies';
     $('#view-room').hidden = view !== 'room';
+    // In a lobby you are who you joined as; leave to play under another name.
+    nameInput.disabled = view === 'room';
+    nameInput.title = view === 'room' ? 'Leave the lobby to change your name' : '';
   };
 
   // ---- Lobby list --------------------------------------------------------------------------
@@ -95,12 +158,15 @@ async function main(): Promise<void> {
     }
   };
   setInterval(() => void refreshList(), 3_000);
-  client.on('connected', () => void refreshList());
 
+  // The player is the token's user (the lobby service reads the gateway's Jetgate-User header):
+  // requests carry no player key.
   $<HTMLFormElement>('#create-form').onsubmit = async (ev) => {
     ev.preventDefault();
     try {
-      const r = await call(client, 'create', v1.CreateLobby, { playerKey: key, playerName: name(), lobbyName: $<HTMLInputElement>('#lobby-name').value || `${name()}'s lobby`, maxPlayers: Number($<HTMLSelectElement>('#max-players').value) }, v1.LobbyReply);
+      const n = name();
+      await connectAs(n);
+      const r = await call(client, 'create', v1.CreateLobby, { playerName: n, lobbyName: $<HTMLInputElement>('#lobby-name').value || `${n}'s lobby`, maxPlayers: Number($<HTMLSelectElement>('#max-players').value) }, v1.LobbyReply);
       await open(r);
     } catch (e) {
       toast(errorText(e));
@@ -113,7 +179,9 @@ async function main(): Promise<void> {
 
   async function enter(id: string): Promise<void> {
     try {
-      await open(await call(client, 'join', v1.JoinLobby, { playerKey: key, playerName: name(), lobbyId: id }, v1.LobbyReply));
+      const n = name();
+      await connectAs(n);
+      await open(await call(client, 'join', v1.JoinLobby, { playerName: n, lobbyId: id }, v1.LobbyReply));
     } catch (e) {
       toast(errorText(e));
       if (location.hash) history.replaceState(null, '', location.pathname);
@@ -130,7 +198,112 @@ async function main(): Promise<void> {
     render(v1.LobbyState.fromObject(r.lobby ?? {}));
     show('room');
     sub?.unsubscribe();
-    sub = client.subscribe(`lobby:${id}`, { rewind: HISTORY, onPublication: onEvent });
+    resetPresence();
+    const channel = `lobby:${id}`;
+    sub = client.subscribe(channel, {
+      rewind: HISTORY,
+      onPublication: onEvent,
+      // Joins and leaves are not replayed: the list is fetched on every (re)subscribe, and again
+      // once our own join shows the subscription live (events flow from then on).
+      onSubscribed: () => void loadPresence(channel),
+      onJoin: (c) => {
+        presenceEvent('join', c);
+        if (c.clientId === clientId) void loadPresence(channel);
+      },
+      onLeave: (c) => presenceEvent('leave', c),
+    });
+  }
+
+  // ---- Presence: who has this lobby open right now ---------------------------------------------
+  /** Connections subscribed to the lobby's channel, by client id. */
+  const online = new Map<string, ClientInfo>();
+  /** Events that arrived while the list was being fetched: applied again on top of it. */
+  let backlog: Array<['join' | 'leave', ClientInfo]> | undefined;
+  let loads = 0;
+
+  function resetPresence(): void {
+    loads++;
+    backlog = undefined;
+    online.clear();
+    renderOnline();
+  }
+
+  function apply(kind: 'join' | 'leave', c: ClientInfo): void {
+    if (kind === 'join') online.set(c.clientId, c);
+    else online.delete(c.clientId);
+  }
+
+  function presenceEvent(kind: 'join' | 'leave', c: ClientInfo): void {
+    backlog?.push([kind, c]);
+    apply(kind, c);
+    renderOnline();
+  }
+
+  async function loadPresence(channel: string): Promise<void> {
+    const load = ++loads;
+    const events: Array<['join' | 'leave', ClientInfo]> = (backlog = []);
+    try {
+      const r = await client.presence(channel);
+      if (load !== loads || sub?.channel !== channel) return;
+      online.clear();
+      for (const c of r.clients) online.set(c.clientId, c);
+      for (const [kind, c] of events) apply(kind, c);
+      renderOnline();
+    } catch {
+      // Keep what we have; the next (re)subscribe asks again.
+    } finally {
+      if (load === loads) backlog = undefined;
+    }
+  }
+
+  /** One row per user, however many tabs they have open. */
+  function onlineUsers(): Array<{ user: string; name: string; player: string; tabs: number }> {
+    const users = new Map<string, { user: string; name: string; player: string; tabs: number }>();
+    for (const c of online.values()) {
+      const u = users.get(c.user);
+      if (u) u.tabs++;
+      else users.set(c.user, { user: c.user, ...infoOf(c), tabs: 1 });
+    }
+    const mine = identity?.user;
+    return [...users.values()].sort((a, b) => Number(b.user === mine) - Number(a.user === mine) || a.name.localeCompare(b.name));
+  }
+
+  function renderOnline(): void {
+    const users = onlineUsers();
+    const inRoster = new Set(current?.players.map((p) => p.id));
+    $('#online-count').textContent = `${users.filter((u) => u.user).length} online`;
+    $('#online').replaceChildren(...(users.length ? users.map((u) => {
+      const li = el('li', `online-user ${u.user && u.user === identity?.user ? 'is-me' : ''}`);
+      li.dataset.user = u.user;
+      li.dataset.name = u.name;
+      const label = u.user ? u.name || 'Unnamed player' : 'Anonymous viewers';
+      const avatar = el('span', 'avatar small', u.user ? label.slice(0, 1).toUpperCase() : '?');
+      if (u.player) avatar.style.background = hue(u.player);
+      avatar.append(el('i', 'status online'));
+      const what = [u.user === identity?.user ? 'you' : !u.user ? 'no token' : inRoster.has(u.player) ? 'in the lobby' : 'watching'];
+      if (u.tabs > 1) what.push(u.user ? `${u.tabs} tabs` : `${u.tabs} connections`);
+      const who = el('div', 'who');
+      who.append(el('strong', '', label), el('span', 'muted', what.join(' · ')));
+      li.append(avatar, who);
+      return li;
+    }) : [el('li', 'empty', 'Nobody here yet')]));
+    markOnline();
+  }
+
+  /** The roster's online/offline dots. */
+  function markOnline(): void {
+    const players = new Set([...online.values()].map((c) => infoOf(c).player).filter(Boolean));
+    document.querySelectorAll<HTMLElement>('#players .player[data-player]').forEach((li) => {
+      const on = players.has(li.dataset.player ?? '');
+      li.dataset.online = String(on);
+      const dot = li.querySelector<HTMLElement>('.status');
+      if (dot) {
+        dot.className = `status ${on ? 'online' : 'offline'}`;
+        dot.title = on ? 'online' : 'offline';
+      }
+      const state = li.querySelector<HTMLElement>('.presence-state');
+      if (state) state.textContent = on ? '' : ' · offline';
+    });
   }
 
   function onEvent(p: Publication): void {
@@ -186,14 +359,18 @@ async function main(): Promise<void> {
     $('#players').replaceChildren(...s.players.map((p) => {
       const li = el('li', `player ${p.ready ? 'is-ready' : ''} ${p.id === me ? 'is-me' : ''}`);
       li.dataset.name = p.name ?? '';
+      li.dataset.player = p.id ?? '';
       const avatar = el('span', 'avatar', (p.name ?? '?').slice(0, 1).toUpperCase());
-      avatar.style.background = `hsl(${[...(p.id ?? '')].reduce((a, c) => a + c.charCodeAt(0) * 7, 0) % 360} 55% 45%)`;
+      avatar.style.background = hue(p.id ?? '');
+      avatar.append(el('i', 'status'));
       const who = el('div', 'who');
-      who.append(el('strong', '', p.name ?? ''), el('span', 'muted', p.host ? 'host' : p.id === me ? 'you' : 'player'));
-      if (p.host && p.id === me) (who.lastChild as HTMLElement).textContent = 'host · you';
+      const role = el('span', 'muted', p.host && p.id === me ? 'host · you' : p.host ? 'host' : p.id === me ? 'you' : 'player');
+      role.append(el('span', 'presence-state'));
+      who.append(el('strong', '', p.name ?? ''), role);
       li.append(avatar, who, el('span', 'badge', p.ready ? 'Ready' : 'Not ready'));
       return li;
     }), ...Array.from({ length: Math.max(0, s.maxPlayers - s.players.length) }, () => el('li', 'player empty-seat', 'Waiting for a player…')));
+    renderOnline();
     const mine = s.players.find((p) => p.id === me);
     const ready = $<HTMLButtonElement>('#ready');
     ready.textContent = mine?.ready ? 'Not ready' : 'Ready up';
@@ -215,20 +392,21 @@ async function main(): Promise<void> {
   $('#ready').onclick = async () => {
     const mine = current?.players.find((p) => p.id === me);
     try {
-      await call(client, 'ready', v1.SetReady, { playerKey: key, lobbyId: current?.id ?? '', ready: !mine?.ready }, v1.LobbyReply);
+      await call(client, 'ready', v1.SetReady, { lobbyId: current?.id ?? '', ready: !mine?.ready }, v1.LobbyReply);
     } catch (e) {
       toast(errorText(e));
     }
   };
   $('#leave').onclick = async () => {
     try {
-      await call(client, 'leave', v1.LeaveLobby, { playerKey: key, lobbyId: current?.id ?? '' }, v1.LobbyReply);
+      await call(client, 'leave', v1.LeaveLobby, { lobbyId: current?.id ?? '' }, v1.LobbyReply);
     } catch (e) {
       toast(errorText(e));
     }
     sub?.unsubscribe();
     sub = undefined;
     current = undefined;
+    resetPresence();
     history.replaceState(null, '', location.pathname);
     show('lobbies');
     void refreshList();
@@ -240,7 +418,7 @@ async function main(): Promise<void> {
     if (!text || !current) return;
     input.value = '';
     try {
-      await call(client, 'chat', v1.SendChat, { playerKey: key, lobbyId: current.id, text }, v1.LobbyReply);
+      await call(client, 'chat', v1.SendChat, { lobbyId: current.id, text }, v1.LobbyReply);
     } catch (e) {
       input.value = text;
       toast(errorText(e));

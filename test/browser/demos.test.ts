@@ -51,6 +51,14 @@ t.test('dashboard: samples arrive and charts update in place; a reload resumes a
   t.same(errors, [], 'no page errors');
 });
 
+/** The "Online now" panel as the page shows it: one "name (what)" per row. */
+const onlineOf = (p: Page) => p.locator('#online .online-user').evaluateAll((els) => els.map((e) => `${e.querySelector('strong')?.textContent} (${e.querySelector('.who span')?.textContent})`));
+/** Waits until the panel shows exactly these rows (the first is always oneself). */
+const waitOnline = (p: Page, rows: string[]) => p.waitForFunction(
+  (want) => JSON.stringify(Array.from(document.querySelectorAll('#online .online-user'), (e) => `${e.querySelector('strong')?.textContent} (${e.querySelector('.who span')?.textContent})`)) === want,
+  JSON.stringify(rows), { timeout: 10_000 },
+);
+
 t.test('lobby: two players see each other join, ready up and chat; a reload keeps the history and goes on live', async (t) => {
   const url = await demoStack(t);
   const a = await launchChromium();
@@ -85,6 +93,15 @@ t.test('lobby: two players see each other join, ready up and chat; a reload keep
   t.same(await players(bo), ['Ann', 'Bo'], 'Bo sees Ann');
   await ann.waitForSelector('#feed li:has-text("Bo joined")');
 
+  // Presence: each sees the other online, with the name from the other's token.
+  await waitOnline(ann, ['Ann (you)', 'Bo (in the lobby)']);
+  await waitOnline(bo, ['Bo (you)', 'Ann (in the lobby)']);
+  t.same(await onlineOf(ann), ['Ann (you)', 'Bo (in the lobby)'], 'Ann sees Bo online');
+  t.same(await onlineOf(bo), ['Bo (you)', 'Ann (in the lobby)'], 'Bo sees Ann online');
+  t.equal(await ann.textContent('#online-count'), '2 online');
+  await ann.waitForSelector('#players .player[data-name="Bo"][data-online="true"] .status.online');
+  t.equal(await ann.locator('#players .player[data-online="true"]').count(), 2, 'both players of the roster have the online dot');
+
   await bo.click('#ready');
   await ann.waitForSelector('#players .player.is-ready[data-name="Bo"]');
   await ann.waitForSelector('#feed li:has-text("Bo is ready")');
@@ -108,6 +125,21 @@ t.test('lobby: two players see each other join, ready up and chat; a reload keep
   t.same(await feedOf(bo), before, 'after the reload the whole history is there, once, in order');
   t.same(await players(bo), ['Ann', 'Bo'], 'the players too');
   t.ok(await bo.locator('#players .player.is-ready[data-name="Bo"]').count(), 'and Bo is still ready');
+  await waitOnline(bo, ['Bo (you)', 'Ann (in the lobby)']);
+  await waitOnline(ann, ['Ann (you)', 'Bo (in the lobby)']);
+  t.pass('after the reload Bo\'s page lists who is online again, and Ann still sees Bo once (the old connection left, the new one joined)');
+
+  // A second tab of Bo's (same browser: same player) is one more connection, not another player.
+  const bo2 = await b.context.newPage();
+  bo2.on('pageerror', (e) => errors.push(e.message));
+  await bo2.goto(`${url}lobby#${code}`);
+  await bo2.waitForSelector('#view-room:not([hidden])');
+  await waitOnline(ann, ['Ann (you)', 'Bo (in the lobby · 2 tabs)']);
+  await waitOnline(bo2, ['Bo (you · 2 tabs)', 'Ann (in the lobby)']);
+  t.pass('Bo\'s two tabs: one row, "2 tabs"');
+  await bo2.close();
+  await waitOnline(ann, ['Ann (you)', 'Bo (in the lobby)']);
+  t.pass('one tab closed: Bo is still online');
 
   await ann.fill('#chat-input', 'still here?');
   await ann.press('#chat-input', 'Enter');
@@ -118,5 +150,14 @@ t.test('lobby: two players see each other join, ready up and chat; a reload keep
   await bo.waitForSelector('#starting:not([hidden])');
   t.match(await bo.textContent('#starting'), /Match starting in \d|Match in progress/, 'everyone ready: the match starts');
   await shot(bo, 'lobby-starting');
+
+  // Bo closes the page: the gateway's leave event takes Bo offline on Ann's page at once.
+  await bo.close();
+  await waitOnline(ann, ['Ann (you)']);
+  t.equal(await ann.textContent('#online-count'), '1 online', 'Ann sees Bo leave "Online now"');
+  await ann.waitForSelector('#players .player[data-name="Bo"][data-online="false"] .status.offline');
+  t.match(await ann.textContent('#players .player[data-name="Bo"] .who'), /^Bo.*· offline$/, 'and Bo, still in the roster, is marked offline');
+  t.match(await ann.textContent('#players .player[data-name="Ann"] .who'), /^Annhost · you$/, 'Ann is not');
+  await shot(ann, 'lobby-presence-offline');
   t.same(errors, [], 'no page errors');
 });
