@@ -73,8 +73,15 @@ function startNodeServer(name: Exclude<SystemName, 'nats'>, dir: string, port: n
   const config = join(dir, 'jetgate.json');
   writeFileSync(config, JSON.stringify({
     logLevel: 'warn',
+    // One process, like every peer: the default (one worker per core) would spread the gateway's
+    // CPU over child processes the harness does not measure.
+    workers: 1,
+    // The default control-plane port (8081) may be taken.
+    control: { host: '127.0.0.1', port: 0 },
     nats: { servers: [natsUrl] },
-    websocket: { host: '127.0.0.1', port, listenRetrySec: 0 },
+    // No per-address limit: the load generator's clients come from 8 loopback addresses (10k
+    // connections are 1,250 per address; the default allows 1,000), and the peers have none.
+    websocket: { host: '127.0.0.1', port, listenRetrySec: 0, maxConnectionsPerIp: 0 },
     // File storage as in production; bounded so long runs do not fill the disk.
     streams: [{ name: 'BENCH', subjects: ['bench.>'], maxBytes: 2 * 1024 ** 3 }],
     namespaces: [{ name: 'bench', stream: 'BENCH', anonymous: true }],
