@@ -9,6 +9,8 @@ export type Request =
     port: number;
     /** One entry per connection: the channel it subscribes to. */
     channels: string[];
+    /** One entry per connection: the token it authenticates with (bench/lib/auth.ts). */
+    tokens: string[];
     /** Source addresses, used in turn. */
     addresses: string[];
     /** Connections being set up at once. */

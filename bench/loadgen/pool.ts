@@ -42,12 +42,17 @@ export class LoadPool {
     return Promise.all(this.workers.map((w, i) => w.request<R>(typeof req === 'function' ? req(i) : req)));
   }
 
-  /** Opens one connection per entry of `channels`, dealt round-robin to the workers. */
-  async connect(system: SystemName, port: number, channels: string[], opts: { concurrency?: number; since?: Position } = {}): Promise<Connected> {
+  /**
+   * Opens one connection per entry of `channels`, dealt round-robin to the workers; connection k
+   * authenticates with `tokens[k]` (signed beforehand: bench/lib/auth.ts).
+   */
+  async connect(system: SystemName, port: number, channels: string[], tokens: string[], opts: { concurrency?: number; since?: Position } = {}): Promise<Connected> {
+    if (tokens.length !== channels.length) throw new Error(`${channels.length} connections but ${tokens.length} tokens`);
     const n = this.workers.length;
     const replies = await this.all<ConnectReply>((i) => ({
       type: 'connect', system, host: '127.0.0.1', port,
       channels: channels.filter((_, k) => k % n === i),
+      tokens: tokens.filter((_, k) => k % n === i),
       addresses: ADDRESSES,
       concurrency: opts.concurrency ?? 100,
       ...(opts.since ? { since: opts.since } : {}),

@@ -29,10 +29,13 @@ export interface SubscribeOptions {
   since?: Position;
 }
 
+/** What a client presents to authenticate (bench/lib/auth.ts): a JWT, or nats-server's static token. */
+export type Token = string;
+
 export interface ClientProtocol {
-  target(port: number): Pick<WsOptions, 'path' | 'protocol'>;
-  /** Starts the protocol on an open socket; returns the handler of its messages. */
-  start(ws: WsClient, channel: string, sink: Sink, opts: SubscribeOptions): (data: Buffer, binary: boolean) => void;
+  target(token: Token): Pick<WsOptions, 'path' | 'protocol'>;
+  /** Starts the protocol on an open socket, authenticating with `token`; returns the handler of its messages. */
+  start(ws: WsClient, channel: string, token: Token, sink: Sink, opts: SubscribeOptions): (data: Buffer, binary: boolean) => void;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -65,8 +68,9 @@ const PUB_FIELD = 11;
 
 const jetgate: ClientProtocol = {
   target: () => ({ path: '/ws', protocol: SUBPROTOCOL.proto }),
-  start(ws, channel, sink, opts) {
-    ws.send(encodeClient('proto', { id: 1, connect: { name: 'bench' } }));
+  start(ws, channel, token, sink, opts) {
+    // A refused token: error 1021 to the connect, then close 4002.
+    ws.send(encodeClient('proto', { id: 1, connect: { name: 'bench', token } }));
     const at = { off: 0 };
     return (data) => {
       at.off = 0;
@@ -100,7 +104,11 @@ const jetgate: ClientProtocol = {
               const p = m.subscribe.position;
               sink.subscribed({ seq: Number(p?.seq ?? 0), epoch: p?.epoch ?? '' });
             } else if (m.ping) ws.send(encodeClient('proto', { pong: {} }));
-            else if (m.error) sink.error(`jetgate error ${m.error.code}: ${m.error.message}`);
+            else if (m.error) {
+              sink.error(`jetgate error ${m.error.code}: ${m.error.message}`);
+              // A refused subscribe (e.g. 1009 to an anonymous connection) leaves this client nothing to do.
+              if (m.id === 2) ws.close();
+            }
             else if (m.disconnect) sink.error(`jetgate disconnect ${m.disconnect.code}: ${m.disconnect.reason}`);
             else if (m.unsubscribed) sink.error(`jetgate unsubscribed ${m.unsubscribed.code}: ${m.unsubscribed.reason}`);
           }
@@ -118,8 +126,10 @@ const CRLF = Buffer.from('\r\n');
 
 const nats: ClientProtocol = {
   target: () => ({ path: '/' }),
-  start(ws, channel, sink) {
-    ws.send(`CONNECT {"verbose":false,"pedantic":false,"protocol":1,"headers":false,"name":"bench"}\r\nSUB bench.${channel} 1\r\nPING\r\n`);
+  start(ws, channel, token, sink) {
+    // A refused token: -ERR 'Authorization Violation', then the server closes the connection.
+    ws.send(`CONNECT {"verbose":false,"pedantic":false,"protocol":1,"headers":false,"name":"bench","auth_token":${JSON.stringify(token)}}\r\n` +
+      `SUB bench.${channel} 1\r\nPING\r\n`);
     let pending: Buffer | undefined;
     let confirmed = false;
     return (data) => {
@@ -160,28 +170,34 @@ const SIO_EVENT = Buffer.from('42["m","');
 
 const socketio: ClientProtocol = {
   target: () => ({ path: '/socket.io/?EIO=4&transport=websocket' }),
-  start(ws, channel, sink) {
+  start(ws, channel, token, sink) {
+    const auth = JSON.stringify({ token });
     return (data) => {
       if (data.length > SIO_EVENT.length && data.compare(SIO_EVENT, 0, SIO_EVENT.length, 0, SIO_EVENT.length) === 0) {
         sink.delivery(readStamp(data, SIO_EVENT.length), 0);
         return;
       }
       const text = data.toString();
-      if (text.startsWith('0{')) ws.send('40'); // Engine.IO open -> Socket.IO connect to "/"
+      if (text.startsWith('0{')) ws.send(`40${auth}`); // Engine.IO open -> Socket.IO connect to "/" with auth {token}
       else if (text.startsWith('40')) ws.send(`421["sub","${channel}"]`); // with ack id 1
       else if (text.startsWith('431')) sink.subscribed();
       else if (text === '2') ws.send('3'); // Engine.IO ping -> pong
-      else if (text.startsWith('44')) sink.error(`socket.io: ${text}`);
+      else if (text.startsWith('44')) {
+        // Connect refused (the auth middleware): Socket.IO leaves the transport open for a retry.
+        sink.error(`socket.io: ${text}`);
+        ws.close();
+      }
     };
   },
 };
 
 // ---------------------------------------------------------------------------------------------
-// Raw uWebSockets.js: a text message subscribes to a topic; payloads arrive as they are.
+// Raw uWebSockets.js: the token in the upgrade's query (refused: 401, no upgrade); a text message
+// subscribes to a topic; payloads arrive as they are.
 
 const uws: ClientProtocol = {
-  target: () => ({ path: '/' }),
-  start(ws, channel, sink) {
+  target: (token) => ({ path: `/?token=${encodeURIComponent(token)}` }),
+  start(ws, channel, _token, sink) {
     ws.send(channel);
     return (data, binary) => {
       if (binary) sink.delivery(readStamp(data, 0), 0);

@@ -41,6 +41,7 @@ function countReached(n: number): number {
 async function openOne(req: Extract<Request, { type: 'connect' }>, index: number, setup: Histogram, positions: Position[]): Promise<void> {
   const proto = PROTOCOLS[req.system];
   const channel = req.channels[index] as string;
+  const token = req.tokens[index] as string;
   const started = nowMicros();
   let confirm: (() => void) | undefined;
   let reject: ((e: Error) => void) | undefined;
@@ -55,7 +56,7 @@ async function openOne(req: Extract<Request, { type: 'connect' }>, index: number
     host: req.host,
     port: req.port,
     localAddress: req.addresses[index % req.addresses.length],
-    ...proto.target(req.port),
+    ...proto.target(token),
   }, {
     message: (data, binary) => {
       now = nowMicros();
@@ -68,7 +69,7 @@ async function openOne(req: Extract<Request, { type: 'connect' }>, index: number
       if (closed <= 3) noteError(`connection closed: ${reason}`);
     },
   });
-  onMessage = proto.start(conn.ws, channel, {
+  onMessage = proto.start(conn.ws, channel, token, {
     delivery: (stamp) => {
       conn.deliveries++;
       deliveries++;

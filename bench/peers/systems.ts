@@ -2,12 +2,16 @@
  * Starts each system under test with its own nats-server, so every process's CPU belongs to one
  * system: nats-server's WebSocket listener; jetgate (JetStream stream with RePublish, the gateway as
  * `jetgate serve`); Socket.IO and raw uWebSockets.js fed by core NATS.
+ * WebSocket clients must authenticate on every system (bench/lib/auth.ts): an HS256 JWT for jetgate,
+ * Socket.IO and uWebSockets.js, nats-server's static WebSocket token. The publisher's core NATS
+ * connection stays unauthenticated.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SystemName } from '../loadgen/protocols.js';
+import { BENCH_JWT_SECRET, BENCH_NATS_TOKEN } from '../lib/auth.js';
 import { freePort, startServer, type Server } from '../lib/proc.js';
 
 export interface System {
@@ -39,7 +43,8 @@ async function startNats(dir: string, ws: number | undefined, jetstream: boolean
   const conf = join(dir, 'nats.conf');
   writeFileSync(conf, [
     `listen: "127.0.0.1:${port}"`,
-    ws ? `websocket { host: "127.0.0.1", port: ${ws}, no_tls: true, compression: false }` : '',
+    // Clients must authenticate within 5 s, as jetgate's handshakeTimeoutMs.
+    ws ? `websocket { host: "127.0.0.1", port: ${ws}, no_tls: true, compression: false, authorization { token: "${BENCH_NATS_TOKEN}", timeout: 5 } }` : '',
     jetstream ? `jetstream { store_dir: "${join(dir, 'js')}", max_file_store: 8GB }` : '',
   ].join('\n'));
   const server = await startServer('nats-server', ['-c', conf], /Server is ready/);
@@ -73,11 +78,20 @@ function startNodeServer(name: Exclude<SystemName, 'nats'>, dir: string, port: n
   const config = join(dir, 'jetgate.json');
   writeFileSync(config, JSON.stringify({
     logLevel: 'warn',
+    // One process, like every peer: the default (one worker per core) would spread the gateway's
+    // CPU over child processes the harness does not measure.
+    workers: 1,
+    // The default control-plane port (8081) may be taken.
+    control: { host: '127.0.0.1', port: 0 },
     nats: { servers: [natsUrl] },
-    websocket: { host: '127.0.0.1', port, listenRetrySec: 0 },
+    // No per-address limit: the load generator's clients come from 8 loopback addresses (10k
+    // connections are 1,250 per address; the default allows 1,000), and the peers have none.
+    websocket: { host: '127.0.0.1', port, listenRetrySec: 0, maxConnectionsPerIp: 0 },
+    auth: { hmacSecret: BENCH_JWT_SECRET, algorithms: ['HS256'] },
     // File storage as in production; bounded so long runs do not fill the disk.
     streams: [{ name: 'BENCH', subjects: ['bench.>'], maxBytes: 2 * 1024 ** 3 }],
-    namespaces: [{ name: 'bench', stream: 'BENCH', anonymous: true }],
+    // A token is required; every authenticated connection may subscribe to every bench channel.
+    namespaces: [{ name: 'bench', stream: 'BENCH', anonymous: false, grants: { subscribe: ['bench:>'] } }],
   }));
   return startServer(process.execPath, [...(opts.gatewayExecArgv ?? []), opts.gatewayCli ?? here('../../gateway/cli.js'), 'serve', '--config', config], /clients connect to/, { cwd: dir });
 }

@@ -87,7 +87,7 @@ export function markdown(r: Report, chartFile?: string): string {
 
   if (r.connections.length) {
     out.push('## Connection storm and idle connections', '');
-    out.push('All clients connect at once (upgrade, then subscribe to one of 100 channels); then idle. Memory: growth of resident memory per connection.', '');
+    out.push('All clients connect at once (upgrade, authenticate, then subscribe to one of 100 channels; the notes say how each system authenticates); then idle. Memory: growth of resident memory per connection.', '');
     out.push(table(['system', 'connections', 'all subscribed in', 'connects/s', 'setup p50 / p99 ms', 'server CPU µs/conn', 'server memory/conn', 'nats-server memory/conn', 'note'],
       r.connections.map((c) => c.result
         ? [c.system, int(c.result.ok), `${fix(c.result.seconds)} s`, int(c.result.connectsPerSec), `${ms(c.result.setup.p50)} / ${ms(c.result.setup.p99)}`,

@@ -1,8 +1,11 @@
 /**
- * Connection storm and idle connections: N clients connect at once (upgrade, then subscribe), the
- * time until the last is subscribed; then, idle, the server's resident memory per connection.
- * No authentication yet: issue 4 (auth) adds tokens, and this scenario should then send them.
+ * Connection storm and idle connections: N clients connect at once (upgrade, authenticate, then
+ * subscribe), the time until the last is subscribed; then, idle, the server's resident memory per
+ * connection. Every client authenticates (bench/lib/auth.ts): jetgate, Socket.IO and uWebSockets.js
+ * verify a distinct HS256 JWT per client (signed before the clock starts); nats-server checks a
+ * static WebSocket token.
  */
+import { clientTokens } from '../lib/auth.js';
 import { summarize, type LatencySummary } from '../lib/hist.js';
 import { rssBytes, cpuSeconds, sleep } from '../lib/proc.js';
 import { LoadPool } from '../loadgen/pool.js';
@@ -35,11 +38,12 @@ export async function runConnections(sys: System, n: number, workers: number, co
   const pool = new LoadPool(workers);
   try {
     await pool.reset(); // every worker process is up before the clock starts
+    const channels = Array.from({ length: n }, (_, i) => channelName(sys.name, `c${i % IDLE_CHANNELS}`));
+    const tokens = await clientTokens(sys.name, n); // signing is not measured
     const rss0 = [rssBytes(sys.server.pid), rssBytes(sys.nats.pid)];
     const cpu0 = cpuSeconds(sys.server.pid);
     const t0 = nowMicros();
-    const channels = Array.from({ length: n }, (_, i) => channelName(sys.name, `c${i % IDLE_CHANNELS}`));
-    const c = await pool.connect(sys.name, sys.port, channels, { concurrency });
+    const c = await pool.connect(sys.name, sys.port, channels, tokens, { concurrency });
     const seconds = (nowMicros() - t0) / 1e6;
     const cpu = cpuSeconds(sys.server.pid) - cpu0;
     await sleep(SETTLE_MS);

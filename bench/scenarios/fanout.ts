@@ -2,6 +2,7 @@
  * Fan-out at fixed offered rates, then saturation: C channels × S subscribers each, payloads of a
  * given size. Offered load is counted in deliveries per second (messages published × S).
  */
+import { clientTokens } from '../lib/auth.js';
 import { Child } from '../lib/child.js';
 import { summarize, type LatencySummary } from '../lib/hist.js';
 import { cpuSeconds, sleep } from '../lib/proc.js';
@@ -64,7 +65,8 @@ export async function runFanout(sys: System, sc: FanoutScenario, workers: number
   const pool = new LoadPool(workers);
   const publisher = Child.fork<PublisherRequest, RunReply>(PUBLISHER, 'publisher');
   try {
-    const conn = await pool.connect(sys.name, sys.port, connectionChannels(sys.name, sc));
+    const channels = connectionChannels(sys.name, sc);
+    const conn = await pool.connect(sys.name, sys.port, channels, await clientTokens(sys.name, channels.length));
     if (conn.failed) throw new Error(`${conn.failed} connections failed: ${conn.errors.slice(0, 3).join('; ')}`);
     await publisher.request({ type: 'connect', url: sys.natsUrl });
     const subs = subjects(sc);

@@ -4,6 +4,7 @@
  * start of the reconnect (upgrade, connect, subscribe) to the last missed message received.
  */
 import { fileURLToPath } from 'node:url';
+import { clientTokens } from '../lib/auth.js';
 import { Child } from '../lib/child.js';
 import { sleep } from '../lib/proc.js';
 import { nowMicros } from '../lib/stamp.js';
@@ -28,7 +29,7 @@ const PUBLISHER = fileURLToPath(new URL('../loadgen/publisher.js', import.meta.u
 async function positionOf(sys: System, channel: string): Promise<Position> {
   const probe = new LoadPool(1);
   try {
-    const c = await probe.connect(sys.name, sys.port, [channel]);
+    const c = await probe.connect(sys.name, sys.port, [channel], await clientTokens(sys.name, 1));
     const p = c.positions[0];
     if (!p) throw new Error(`no position for ${channel}: ${c.errors.join('; ')}`);
     return p;
@@ -50,9 +51,10 @@ export async function runResume(sys: System, clients: number, missed: number, si
     publisher.kill();
   }
   const pool = new LoadPool(Math.min(workers, clients));
+  const tokens = await clientTokens(sys.name, clients);
   try {
     const t0 = nowMicros();
-    const c = await pool.connect(sys.name, sys.port, Array.from({ length: clients }, () => `bench:${id}`), { since, concurrency: clients });
+    const c = await pool.connect(sys.name, sys.port, Array.from({ length: clients }, () => `bench:${id}`), tokens, { since, concurrency: clients });
     if (c.failed) throw new Error(`${c.failed} resuming clients failed: ${c.errors.slice(0, 3).join('; ')}`);
     const done = await pool.awaitEach(missed, timeoutMs);
     const seconds = (done.lastAt - t0) / 1e6;

@@ -1,5 +1,8 @@
 /** The benchmark harness itself, on a tiny scenario (the benchmarks never run in `make test`). */
 import t from 'tap';
+import { signTokens } from '../../bench/lib/auth.js';
+import { LoadPool } from '../../bench/loadgen/pool.js';
+import { channelName } from '../../bench/loadgen/protocols.js';
 import { SYSTEMS, startSystem } from '../../bench/peers/systems.js';
 import { runConnections } from '../../bench/scenarios/connections.js';
 import { runFanout, type FanoutScenario } from '../../bench/scenarios/fanout.js';
@@ -19,6 +22,20 @@ for (const name of SYSTEMS) {
     t.ok(p!.latency.p50 > 0 && p!.latency.p50 < 5_000, `p50 ${p!.latency.p50} ms`);
     t.same(p!.errors, []);
     t.ok(p!.cpuServerSec >= 0 && p!.loadgenCores.length === 1);
+  });
+}
+
+for (const name of SYSTEMS) {
+  t.test(`${name} refuses clients without a valid token`, async (t) => {
+    const sys = await startSystem(name);
+    t.teardown(() => sys.stop());
+    const [forged] = await signTokens(1, 'not-the-bench-secret-0123456789abcdef');
+    const tokens = name === 'nats' ? ['not-the-nats-token', ''] : [forged!, ''];
+    const pool = new LoadPool(1);
+    t.teardown(() => pool.close());
+    const c = await pool.connect(sys.name, sys.port, tokens.map(() => channelName(name, 'c0')), tokens, { concurrency: 2 });
+    t.equal(c.ok, 0, 'none subscribed');
+    t.equal(c.failed, 2, `both refused: ${c.errors.join('; ')}`);
   });
 }
 
