@@ -168,15 +168,24 @@ export class Gateway {
   /** Stops at once: every client is told to reconnect (4005) in the same instant. */
   async stop(): Promise<void> {
     this.readiness.update({ listening: false });
-    this.probe.stop();
     this.server.close();
+    await this.stopFeeds();
+    await this.nats.nc.drain().catch(() => this.nats.nc.close());
+    await this.stopReporting();
+  }
+
+  /** Stops what reads NATS or feeds clients; leaves of the connections closed go out before NATS does. */
+  private async stopFeeds(): Promise<void> {
+    this.probe.stop();
     this.verifier.close();
     this.hub.close();
     this.commands.close();
-    // Leaves of the connections just closed go out before NATS does.
     await this.presence?.close();
+  }
+
+  /** Last: until here /readyz tells the load balancer why this node is not ready. */
+  private async stopReporting(): Promise<void> {
     await this.control?.close();
-    await this.nats.nc.drain().catch(() => this.nats.nc.close());
     await this.telemetry.shutdown();
   }
 
@@ -202,17 +211,11 @@ export class Gateway {
     // Connections accepted while the listener was closing, if any.
     this.server.close();
     await sleep(plan.flushMs);
-    this.probe.stop();
-    this.verifier.close();
-    this.hub.close();
-    this.commands.close();
-    await this.presence?.close();
+    await this.stopFeeds();
     const left = plan.deadlineMs - (performance.now() - started);
     await Promise.race([this.nats.nc.drain().catch(() => undefined), sleep(left)]);
     if (!this.nats.nc.isClosed()) await this.nats.nc.close();
-    // Last: /readyz answers "draining" to the load balancer until the end.
-    await this.control?.close();
-    await this.telemetry.shutdown();
+    await this.stopReporting();
     this.log.info({ connections: sessions.length, ms: Math.round(performance.now() - started) }, 'drained');
   }
 }
