@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEV_TOKEN_SECRET, TokenRequestError, tokenIssuer, type IssuedToken } from './tokens.js';
+import { DEFAULT_TOKEN_TTL_SEC, DEV_TOKEN_SECRET, TokenRequestError, tokenIssuer, type IssuedToken } from './tokens.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -87,8 +87,7 @@ export async function startDemoServer(opts: DemoServerOptions): Promise<{ server
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/token') return serveToken(req, res, issue);
     if (path === '/config.json') {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify({ gatewayUrl: opts.gatewayUrl }));
+      json(res, 200, { gatewayUrl: opts.gatewayUrl });
       return;
     }
     const file = ROUTES[path];
@@ -118,7 +117,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       host: { type: 'string', default: '127.0.0.1' },
       gateway: { type: 'string', default: process.env.JETGATE_URL ?? 'ws://127.0.0.1:8080/ws' },
       'token-secret': { type: 'string', default: process.env.JETGATE_AUTH_HMAC_SECRET ?? DEV_TOKEN_SECRET },
-      'token-ttl-sec': { type: 'string', default: process.env.DEMO_TOKEN_TTL_SEC ?? '600' },
+      'token-ttl-sec': { type: 'string', default: process.env.DEMO_TOKEN_TTL_SEC ?? String(DEFAULT_TOKEN_TTL_SEC) },
     },
   });
   const { url } = await startDemoServer({

@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { playerIdOf } from '../services/lobby/identity.js';
+import { CONTROL, LIMITS } from '../services/lobby/rules.js';
 
 /** jetgate.json's `auth.hmacSecret`. Development only: it is public, in this repository. */
 export const DEV_TOKEN_SECRET = 'jetgate-dev-only-secret-do-not-use-outside-make-dev';
@@ -25,9 +26,6 @@ export const DEMO_AUDIENCE = 'jetgate-demo';
 export const DEFAULT_TOKEN_TTL_SEC = 600;
 
 const KEY = /^[A-Za-z0-9_-]{16,128}$/;
-const NAME_MAX = 24;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export interface TokenIssuerOptions {
   /** HS256 secret, the gateway's `auth.hmacSecret` (at least 32 bytes). */
@@ -64,7 +62,7 @@ export function tokenIssuer(opts: TokenIssuerOptions): (req: { key?: unknown; na
     if (typeof key !== 'string' || !KEY.test(key)) throw new TokenRequestError('key: 16 to 128 of A-Z a-z 0-9 _ -');
     if (name !== undefined && typeof name !== 'string') throw new TokenRequestError('name: a string');
     const display = (name ?? '').trim().replace(/\s+/g, ' ');
-    if ([...display].length > NAME_MAX || CONTROL.test(display)) throw new TokenRequestError(`name: at most ${NAME_MAX} characters, no control characters`);
+    if ([...display].length > LIMITS.name || CONTROL.test(display)) throw new TokenRequestError(`name: at most ${LIMITS.name} characters, no control characters`);
     const user = userOf(key);
     const player = playerIdOf({ user, clientId: '', info: undefined }, undefined);
     const iat = Math.floor(now() / 1000);

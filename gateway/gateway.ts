@@ -91,12 +91,10 @@ export class Gateway {
     const { stats } = telemetry;
     const nats = await connectNats(config, log, {
       disconnected: () => {
-        stats.natsConnected = false;
         stats.natsDisconnects++;
         readiness.update({ nats: false });
       },
       reconnected: () => {
-        stats.natsConnected = true;
         stats.natsReconnects++;
         readiness.update({ nats: true });
         void probe?.check();
@@ -136,7 +134,7 @@ export class Gateway {
         { quietMs: config.control.commandWaitMs, maxMs: config.nats.requestTimeoutMs }, node, (cmd) => applyCommand(cmd, server.allSessions()), log);
       commands.listen();
       const p = presence;
-      telemetry.observe({ connections: () => server.connections, subscriptions: () => liveHub.subscriptions, channels: () => liveHub.size, presenceMembers: () => p?.members ?? 0 });
+      telemetry.observe({ connections: () => server.connections, subscriptions: () => liveHub.subscriptions, channels: () => liveHub.size, presenceMembers: () => p?.members ?? 0, natsConnected: () => readiness.get().nats });
       const g = new Gateway(config, log, nats, streams, liveHub, server, telemetry, presence, commands, readiness, probe, verifier);
       gw = g;
       // Up before the WebSocket listener: /readyz says "not ready" until clients can connect.
@@ -154,10 +152,9 @@ export class Gateway {
     } catch (e) {
       if (gw) await gw.stop();
       else {
-        probe?.stop();
+        // Failed before the gateway existed (streams, presence bucket): nothing was started yet.
         verifier.close();
         hub?.close();
-        await presence?.close();
         await nats.nc.close();
         await telemetry.shutdown();
       }

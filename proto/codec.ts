@@ -324,19 +324,8 @@ function structuredCopy(o: Record<string, unknown>): Record<string, unknown> {
 
 const utf8Encoder = new TextEncoder();
 
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 4; // a surrogate pair
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
+/** protobufjs's own count, so the hand-framed bytes match its writer's. */
+const utf8Length = $protobuf.util.utf8.length;
 
 function varintLength(n: number): number {
   let len = 1;

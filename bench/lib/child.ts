@@ -29,10 +29,6 @@ export class Child<Req, Rep> {
     return new Child<Req, Rep>(fork(modulePath, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), label);
   }
 
-  get pid(): number {
-    return this.proc.pid ?? 0;
-  }
-
   request<R extends Rep = Rep>(body: Req): Promise<R> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {

@@ -70,10 +70,6 @@ export class WsClient {
     });
   }
 
-  get isOpen(): boolean {
-    return !this.closed;
-  }
-
   private onData(chunk: Buffer): void {
     let b = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
     this.buf = undefined;
@@ -146,12 +142,6 @@ export class WsClient {
     mask.copy(out, hdr - 4);
     for (let i = 0; i < len; i++) out[hdr + i] = (payload[i] as number) ^ (mask[i & 3] as number);
     this.sock.write(out);
-  }
-
-  /** Pauses or resumes reading (a client that stops reading builds backpressure at the server). */
-  pause(paused: boolean): void {
-    if (paused) this.sock.pause();
-    else this.sock.resume();
   }
 
   close(): void {

@@ -34,10 +34,6 @@ export class LoadPool {
     this.workers = Array.from({ length: size }, (_, i) => Child.fork<Request, Reply>(WORKER, `loadgen-${i}`));
   }
 
-  get pids(): number[] {
-    return this.workers.map((w) => w.pid);
-  }
-
   private all<R extends Reply>(req: Request | ((i: number) => Request)): Promise<R[]> {
     return Promise.all(this.workers.map((w, i) => w.request<R>(typeof req === 'function' ? req(i) : req)));
   }

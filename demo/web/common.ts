@@ -2,6 +2,8 @@
 import '../../proto/numbers.js';
 import { JetgateClient, type ClientState } from '../../client/index.js';
 
+export const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
+
 export interface DemoConfig {
   gatewayUrl: string;
 }

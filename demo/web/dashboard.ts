@@ -6,7 +6,7 @@
 import type { Position, Publication } from '../../client/index.js';
 import { dashboard } from '../../proto/gen/examples.js';
 import { LineChart } from './chart.js';
-import { clock, el, loadConfig, newClient, showConnection } from './common.js';
+import { $, clock, el, loadConfig, newClient, showConnection } from './common.js';
 
 const HostSample = dashboard.v1.HostSample;
 const Alert = dashboard.v1.Alert;
@@ -21,8 +21,6 @@ interface Saved {
   charts: Record<string, ReturnType<LineChart['dump']>>;
   alerts: dashboard.v1.Alert.$Properties[];
 }
-
-const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 
 class HostCard {
   readonly root: HTMLElement;

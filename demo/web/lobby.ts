@@ -10,16 +10,15 @@
  * lists who has the lobby open right now, on any gateway node, kept live by join/leave events.
  */
 import type { ClientInfo, JetgateClient, Publication, Subscription } from '../../client/index.js';
+import { typeName, type MessageType } from '../../producer/types.js';
 import { lobby as pb } from '../../proto/gen/examples.js';
-import { clock, el, loadConfig, newClient, showConnection } from './common.js';
+import { $, clock, el, loadConfig, newClient, showConnection } from './common.js';
 
 const v1 = pb.v1;
 const KEY_STORE = 'jetgate-demo-player-key';
 const NAME_STORE = 'jetgate-demo-player-name';
 /** Events replayed when a page (re)opens a lobby: enough for the chat and the latest state. */
 const HISTORY = 300;
-
-const $ = <T extends HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 
 function playerKey(): string {
   let k = localStorage.getItem(KEY_STORE);
@@ -30,11 +29,8 @@ function playerKey(): string {
   return k;
 }
 
-type Encoder<T> = { encode(m: T): { finish(): Uint8Array }; getTypeUrl(p?: string): string };
-
-async function call<T, R>(client: JetgateClient, method: string, type: Encoder<T>, req: T, reply: { decode(d: Uint8Array): R }): Promise<R> {
-  const url = type.getTypeUrl('');
-  const r = await client.rpc(`lobby:${method}`, { data: type.encode(req).finish(), type: url.slice(url.indexOf('/') + 1) }, { timeoutMs: 5_000 });
+async function call<T, R>(client: JetgateClient, method: string, type: MessageType<T>, req: T, reply: { decode(d: Uint8Array): R }): Promise<R> {
+  const r = await client.rpc(`lobby:${method}`, { data: type.encode(req).finish(), type: typeName(type) }, { timeoutMs: 5_000 });
   return reply.decode(r.data ?? new Uint8Array());
 }
 

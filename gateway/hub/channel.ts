@@ -14,7 +14,7 @@ import { headerValues, type Msg, type NatsConnection, type Subscription } from '
 import type { Transcoder } from '../schemas/transcoder.js';
 import type { Stats } from '../telemetry/stats.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import { endSpan, TRACEPARENT, type Span, type Tracing } from '../telemetry/tracing.js';
+import { endSpan, sampledFlag, TRACEPARENT, type Span, type Tracing } from '../telemetry/tracing.js';
 import { GapDetector } from './gap.js';
 import { Pub } from './publication.js';
 import { RecentWindow } from './window.js';
@@ -145,8 +145,8 @@ export class Channel {
     this.stats.liveReceived++;
     this.stats.liveReceivedBytes += msg.data.length;
     const live: LiveMsg = {
-      // Decoding all headers is left to traced publications (when tracing is on).
-      span: traceparent && this.tracing.enabled ? this.tracing.receive(msg.headers, this.name, subject, seq) : undefined,
+      // Decoding all headers is left to sampled traced publications (when tracing is on).
+      span: traceparent && this.tracing.enabled && sampledFlag(traceparent) ? this.tracing.receive(msg.headers, this.name, subject, seq) : undefined,
       prev: Number(prevText || 0),
       rec: {
         seq,

@@ -5,17 +5,13 @@
  * suppress another's publish, and hashed, so it has a fixed size whatever the client sends. Pure.
  */
 import { createHash } from 'node:crypto';
-import { ErrorCode } from '../../proto/codes.js';
-import { ClientError } from '../errors.js';
+import { checkHeaderValue } from '../auth/headers.js';
 
 export const MAX_KEY_LENGTH = 128;
-const KEY = /^[\x21-\x7e]*$/;
 
 /** undefined when the client sent no key (no de-duplication). Throws BadRequest for a bad key. */
 export function publishMsgId(user: string, channel: string, key: string | null | undefined): string | undefined {
   if (!key) return undefined;
-  if (key.length > MAX_KEY_LENGTH || !KEY.test(key)) {
-    throw new ClientError(ErrorCode.BadRequest, `idempotency key: at most ${MAX_KEY_LENGTH} printable ASCII characters`);
-  }
+  checkHeaderValue('idempotency key', key, MAX_KEY_LENGTH);
   return 'jg-' + createHash('sha256').update(`${user}\n${channel}\n${key}`).digest('base64url');
 }

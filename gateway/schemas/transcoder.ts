@@ -69,7 +69,7 @@ export class Transcoder {
 function checkFields(t: protobuf.Type, json: JsonValue, path: string): void {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${path || 'payload'}: object expected`);
   for (const [key, value] of Object.entries(json)) {
-    const field = t.fields[key] ?? t.fieldsArray.find((f) => f.name === key || protobuf.util.camelCase(f.name) === key);
+    const field = t.fields[key];
     if (!field) throw new Error(`${path}${key}: no such field in ${t.fullName.slice(1)}`);
     field.resolve();
     if (value === null || field.map) continue;

@@ -14,6 +14,7 @@ export interface Gauges {
   subscriptions(): number;
   channels(): number;
   presenceMembers(): number;
+  natsConnected(): boolean;
 }
 
 const CLOSE_NAMES = new Map<number, string>([
@@ -75,7 +76,7 @@ export class Metrics {
       o.observe(subscriptions, gauges.subscriptions());
       o.observe(channels, gauges.channels());
       o.observe(presenceMembers, gauges.presenceMembers());
-      o.observe(natsConnected, stats.natsConnected ? 1 : 0);
+      o.observe(natsConnected, gauges.natsConnected() ? 1 : 0);
       o.observe(opened, stats.connectionsOpened);
       for (const [code, n] of stats.closed) o.observe(closed, n, { code: String(code), reason: closeReason(code) });
       o.observe(received, stats.liveReceived);

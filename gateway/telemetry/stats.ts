@@ -28,7 +28,6 @@ export class Stats {
   readonly closed = new Map<number, number>();
   natsReconnects = 0;
   natsDisconnects = 0;
-  natsConnected = true;
   presenceJoins = 0;
   presenceLeaves = 0;
   /** KV writes of presence entries that failed (the entry is rewritten at the next heartbeat). */

@@ -21,9 +21,8 @@ interface SocketData {
   address: string;
   /** What the per-address limit counts this connection under (addressKey). */
   addressKey: string;
-  /** Counted against the per-address limit (released at close). */
-  admitted?: boolean;
   session?: Session;
+  /** Set once admitted (counted against the per-address limit, released at close). */
   conn?: SocketConn;
 }
 
@@ -81,7 +80,6 @@ export class WsServer implements Fanout {
           sock.end(CloseCode.TooManyConnections, 'too many connections from this address');
           return;
         }
-        data.admitted = true;
         data.conn = new SocketConn(sock, data.address);
         const session = this.hooks.openSession(data.conn, data.format);
         data.session = session;
@@ -104,8 +102,7 @@ export class WsServer implements Fanout {
       drain: (sock) => sock.getUserData().session?.onDrain(),
       close: (sock, code) => {
         const data = sock.getUserData();
-        if (data.admitted) this.perAddress.release(data.addressKey);
-        data.admitted = false;
+        if (data.conn) this.perAddress.release(data.addressKey);
         data.conn?.markClosed();
         const session = data.session;
         if (!session) return;

@@ -58,7 +58,7 @@ export class RuleError extends Error {
 export const LIMITS = { name: 24, lobbyName: 40, chat: 280, minPlayers: 2, maxPlayers: 8, defaultPlayers: 4, countdownMs: 5_000 } as const;
 
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+export const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Trimmed text of 1..max characters without control characters. */
 export function cleanText(raw: string | null | undefined, max: number, what: string): string {

@@ -32,8 +32,9 @@ export class LobbyService {
   private readonly channelSubject: (id: string) => string;
   private readonly now: () => number;
   private readonly log: (line: string) => void;
+  private service: Service | undefined;
 
-  private constructor(private readonly producer: Producer, private readonly store: LobbyStore, private service: Service | undefined, opts: LobbyServiceOptions) {
+  private constructor(private readonly producer: Producer, private readonly store: LobbyStore, opts: LobbyServiceOptions) {
     this.channelSubject = opts.channelSubject ?? ((id) => `lobby.${id}`);
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? (() => undefined);
@@ -41,7 +42,7 @@ export class LobbyService {
 
   static async start(nc: NatsConnection, opts: LobbyServiceOptions = {}): Promise<LobbyService> {
     const store = await LobbyStore.open(nc, opts.bucket);
-    const svc = new LobbyService(new Producer(nc), store, undefined, opts);
+    const svc = new LobbyService(new Producer(nc), store, opts);
     const service = await nc.services.add({ name: 'lobby', version: '1.0.0', description: 'jetgate demo: game lobbies', queue: 'lobby' });
     const group = service.addGroup(opts.rpcPrefix ?? 'svc.lobby');
     svc.endpoint(group, 'create', pb.v1.CreateLobby, (req, caller) => svc.create(req, caller));

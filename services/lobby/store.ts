@@ -37,35 +37,17 @@ export class LobbyStore {
   }
 
   /** Stores a new lobby; false when the id is taken. */
-  async create(lobby: Lobby): Promise<boolean> {
-    try {
-      await this.kv.create(lobby.id, pb.v1.LobbyState.encode(lobby).finish());
-      return true;
-    } catch (e) {
-      if (isConflict(e)) return false;
-      throw e;
-    }
+  create(lobby: Lobby): Promise<boolean> {
+    return ifNoConflict(() => this.kv.create(lobby.id, pb.v1.LobbyState.encode(lobby).finish()));
   }
 
   /** Writes a change made on the entry at `revision`; false when someone else changed it first. */
-  async update(lobby: Lobby, revision: number): Promise<boolean> {
-    try {
-      await this.kv.update(lobby.id, pb.v1.LobbyState.encode(lobby).finish(), revision);
-      return true;
-    } catch (e) {
-      if (isConflict(e)) return false;
-      throw e;
-    }
+  update(lobby: Lobby, revision: number): Promise<boolean> {
+    return ifNoConflict(() => this.kv.update(lobby.id, pb.v1.LobbyState.encode(lobby).finish(), revision));
   }
 
-  async remove(id: string, revision: number): Promise<boolean> {
-    try {
-      await this.kv.delete(id, { previousSeq: revision });
-      return true;
-    } catch (e) {
-      if (isConflict(e)) return false;
-      throw e;
-    }
+  remove(id: string, revision: number): Promise<boolean> {
+    return ifNoConflict(() => this.kv.delete(id, { previousSeq: revision }));
   }
 
   async list(limit: number): Promise<Lobby[]> {
@@ -83,4 +65,15 @@ function isConflict(e: unknown): boolean {
   // JetStream's "wrong last sequence" (10071) on a compare-and-set that lost the race.
   const err = e as { api_error?: { err_code?: number }; message?: string };
   return err.api_error?.err_code === 10071 || /wrong last sequence/i.test(err.message ?? '');
+}
+
+/** Runs a compare-and-set write: false when the entry's revision was not the expected one. */
+async function ifNoConflict(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (e) {
+    if (isConflict(e)) return false;
+    throw e;
+  }
 }

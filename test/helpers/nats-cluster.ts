@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NatsServer } from './nats-server.js';
-import { freePort, waitFor } from './ports.js';
+import { freePort, sleep, waitFor } from './ports.js';
 
 export const CLUSTER_CONF = fileURLToPath(new URL('../../../infra/nats/cluster.conf', import.meta.url));
 
@@ -76,7 +76,7 @@ export class NatsCluster {
   async restart(name: string, downMs = 0, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const n = this.node(name);
     await n.server.stop(signal);
-    if (downMs) await new Promise((r) => setTimeout(r, downMs));
+    if (downMs) await sleep(downMs);
     await n.server.run();
   }
 
