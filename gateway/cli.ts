@@ -89,11 +89,11 @@ async function publish(argv: string[]): Promise<void> {
   const config = load(values);
   const ref = new ChannelResolver(config).resolve(channel);
   if (ref.wildcard) throw new ConfigError('publish needs a channel without wildcards');
-  const [{ connect, headers }, { TYPE_HEADER }] = await Promise.all([import('nats'), import('./history/reader.js')]);
+  const [{ connect, headers }, { Header }] = await Promise.all([import('nats'), import('../proto/headers.js')]);
   const nc = await connect({ servers: config.nats.servers, user: config.nats.user, pass: config.nats.pass, token: config.nats.token });
   try {
     const h = headers();
-    if (values.type) h.set(TYPE_HEADER, values.type);
+    if (values.type) h.set(Header.Type, values.type);
     const ack = await nc.jetstream().publish(ref.subject, new TextEncoder().encode(payload), { headers: h, msgID: values.id });
     console.log(`${channel} seq=${ack.seq}${ack.duplicate ? ' (duplicate)' : ''} stream=${ack.stream}`);
   } finally {

@@ -4,11 +4,13 @@
  * JetStream under the channel's subject like any producer's publication.
  */
 import { ErrorCode } from '../../proto/codes.js';
+import { Header } from '../../proto/headers.js';
 import type { JsonValue } from '../../proto/codec.js';
 import type { ChannelRef } from '../channels/grammar.js';
 import { ClientError } from '../errors.js';
-import { TYPE_HEADER } from '../history/reader.js';
+import { stripReservedHeaders } from '../headers/outgoing.js';
 import { natsHeaders, type JetStreamClient } from '../nats/connection.js';
+import { resolvePayload } from '../schemas/payload.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 import type { PublishBody } from './schemas.js';
 
@@ -17,27 +19,21 @@ export function payloadOf(input: PublishBody, transcoder: Transcoder): Uint8Arra
   const given = [input.data !== undefined, input.text !== undefined, input.json !== undefined].filter(Boolean).length;
   if (given !== 1) throw new ClientError(ErrorCode.BadRequest, 'give exactly one of data (base64), text, json');
   if (input.text !== undefined) return new TextEncoder().encode(input.text);
+  // The request body limit bounds the size; the checks are a client publish's.
+  const limits = { maxBytes: Number.POSITIVE_INFINITY };
   if (input.json !== undefined) {
     if (!input.type || !transcoder.type(input.type)) return new TextEncoder().encode(JSON.stringify(input.json));
-    try {
-      return transcoder.fromJson(input.type, input.json as JsonValue);
-    } catch (e) {
-      throw new ClientError(ErrorCode.BadPayload, `json does not fit ${input.type}: ${(e as Error).message}`);
-    }
+    return resolvePayload({ json: input.json as JsonValue, type: input.type }, limits, transcoder).data;
   }
-  const data = Buffer.from(input.data as string, 'base64');
-  if (input.type && transcoder.type(input.type) && !transcoder.decodes(input.type, data)) {
-    throw new ClientError(ErrorCode.BadPayload, `data does not decode as ${input.type}`);
-  }
-  return data;
+  return resolvePayload({ data: Buffer.from(input.data as string, 'base64'), type: input.type }, limits, transcoder).data;
 }
 
 /** Stores a publication; a repeated idempotency key within the stream's duplicate window is stored once. */
 export async function publishTo(js: JetStreamClient, ref: ChannelRef, input: PublishBody, data: Uint8Array): Promise<{ seq: number; duplicate: boolean }> {
   if (ref.wildcard) throw new ClientError(ErrorCode.BadChannel, 'publish needs a channel without wildcards');
   const h = natsHeaders();
-  for (const [k, v] of Object.entries(input.headers ?? {})) h.set(k, v);
-  if (input.type) h.set(TYPE_HEADER, input.type);
+  for (const [k, v] of stripReservedHeaders(input.headers)) h.set(k, v);
+  if (input.type) h.set(Header.Type, input.type);
   try {
     const ack = await js.publish(ref.subject, data, { headers: h, msgID: input.idempotencyKey });
     return { seq: ack.seq, duplicate: ack.duplicate };

@@ -45,7 +45,7 @@ export const PublishBody = Type.Object({
     description: 'headers stored with the publication (not Nats-* or Jetgate-*)',
     additionalProperties: false,
   })),
-  idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'same key, same channel, within the stream\'s duplicate window: stored once' })),
+  idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Nats-Msg-Id: the same key within the stream\'s duplicate window is stored once (keys are per stream, not per channel)' })),
 }, { additionalProperties: false });
 export type PublishBody = Static<typeof PublishBody>;
 

@@ -19,7 +19,6 @@ import { Header } from '../../proto/headers.js';
 import { JetgateError } from '../errors.js';
 
 /** Header a producer sets to name the protobuf message type of its payload. */
-export const TYPE_HEADER = Header.Type;
 
 export type StartAt = { seq: number } | { time: number } | { lastPerSubject: true };
 
@@ -52,7 +51,7 @@ export function recordOf(m: JsMsg, pick: HeaderPicker): PubRecord {
     seq: m.seq,
     subject: m.subject,
     data: m.data,
-    type: m.headers?.get(TYPE_HEADER) || undefined,
+    type: m.headers?.get(Header.Type) || undefined,
     time: Math.floor(m.info.timestampNanos / 1e6),
     headers: pick(m.headers),
   };
@@ -161,7 +160,7 @@ export class HistoryReader {
         seq: m.seq,
         subject: m.subject,
         data: m.data,
-        type: m.header?.get(TYPE_HEADER) || undefined,
+        type: m.header?.get(Header.Type) || undefined,
         time: m.time.getTime(),
         headers: pick(m.header),
       };

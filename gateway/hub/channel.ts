@@ -6,15 +6,15 @@
  */
 import type { Format } from '../../proto/codec.js';
 import { joinFrames } from '../../proto/codec.js';
+import { Header } from '../../proto/headers.js';
 import type { ChannelRef } from '../channels/grammar.js';
 import type { HeaderPicker, HistoryReader, PubRecord } from '../history/reader.js';
-import { TYPE_HEADER } from '../history/reader.js';
 import type { Logger } from '../log.js';
 import { headerValues, type Msg, type NatsConnection, type Subscription } from '../nats/connection.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 import type { Stats } from '../telemetry/stats.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
-import { endSpan, sampledFlag, TRACEPARENT, type Span, type Tracing } from '../telemetry/tracing.js';
+import { endSpan, sampledFlag, type Span, type Tracing } from '../telemetry/tracing.js';
 import { GapDetector } from './gap.js';
 import { Pub } from './publication.js';
 import { RecentWindow } from './window.js';
@@ -51,7 +51,7 @@ const MAX_HELD = 10_000;
 
 const FORMATS: readonly Format[] = ['proto', 'json'];
 /** What the live path reads of each republished message (headerValues keeps this order). */
-const LIVE_HEADERS = ['Nats-Sequence', 'Nats-Subject', 'Nats-Last-Sequence', TYPE_HEADER, TRACEPARENT] as const;
+const LIVE_HEADERS = ['Nats-Sequence', 'Nats-Subject', 'Nats-Last-Sequence', Header.Type, Header.Traceparent] as const;
 
 export function topicOf(format: Format, channel: string): string {
   return `${format}|${channel}`;

@@ -19,9 +19,9 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type TextMapG
 
 export type { Span };
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { Header } from '../../proto/headers.js';
 import type { MsgHdrs } from '../nats/connection.js';
 
-export const TRACEPARENT = 'traceparent';
 
 /** W3C trace context from NATS message headers. */
 export const natsHeaderGetter: TextMapGetter<MsgHdrs> = {
@@ -49,7 +49,7 @@ export class Tracing {
     if (!this.tracer || !h) return undefined;
     // The parent-based sampler drops what the producer did not sample: decide that before paying
     // for context extraction and a non-recording span.
-    const tp = h.get(TRACEPARENT);
+    const tp = h.get(Header.Traceparent);
     if (!tp || !sampledFlag(tp)) return undefined;
     const parent = propagator.extract(ROOT_CONTEXT, h, natsHeaderGetter);
     const span = this.tracer.startSpan('jetgate.receive', {
