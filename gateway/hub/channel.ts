@@ -77,7 +77,7 @@ export class Channel {
   private heldOverflow = false;
   /** Sequence of the live message that started the last recovery. */
   private gapAt = 0;
-  /** Hub sweeps since the last live message. */
+  /** Hub sweeps since the last live message or tail check. */
   quietSweeps = 0;
   private pending: Pub[] = [];
   private flushed = 0;
@@ -325,8 +325,13 @@ export class Channel {
    * a quiet spell there is no next one. The hub asks quiet single-subject channels to compare their
    * position with the stream's now and then.
    */
+  /** Whether checkTail can find anything: a live channel naming one subject. */
+  get tailCheckable(): boolean {
+    return this.state === 'live' && !this.ref.wildcard;
+  }
+
   async checkTail(): Promise<void> {
-    if (this.state !== 'live' || this.ref.wildcard) return;
+    if (!this.tailCheckable) return;
     const last = await this.deps.reader.lastOf(this.stream, this.ref.subject, this.pick);
     if (last && last.seq > this.detector.lastSeq && this.state === 'live') {
       this.deps.log.info({ channel: this.name, seq: last.seq }, 'a stored publication never arrived live: recovering');

@@ -54,7 +54,9 @@ export class Hub {
     let started = 0;
     for (const ch of this.channels.values()) {
       ch.quietSweeps++;
-      if (ch.quietSweeps % this.deps.tailCheckSec !== 0 || started >= TAIL_CHECKS_PER_SWEEP) continue;
+      // Past the budget a channel stays due, so the next sweep reaches it (no channel is starved).
+      if (ch.quietSweeps < this.deps.tailCheckSec || !ch.tailCheckable || started >= TAIL_CHECKS_PER_SWEEP) continue;
+      ch.quietSweeps = 0;
       started++;
       ch.checkTail().catch((e: Error) => this.deps.log.debug({ channel: ch.name, err: e.message }, 'tail check failed'));
     }
