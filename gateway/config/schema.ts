@@ -154,6 +154,34 @@ export const TelemetrySchema = Type.Object({
   }),
 }, { additionalProperties: false, default: {} });
 
+/*
+ * Gateway-wide budgets (docs/security.md, "Resource governance"): what all clients of one gateway
+ * process may cost together. Per-connection bounds stay under `websocket`.
+ */
+
+/** Replays, JetStream consumers and the JetStream cost of history / rewind / latest. */
+export const ReplayLimitsSchema = Type.Object({
+}, { additionalProperties: false, default: {} });
+
+/** Channels held by the process and the memory of their recent windows. */
+export const ChannelLimitsSchema = Type.Object({
+}, { additionalProperties: false, default: {} });
+
+/** Presence reads and join/leave pushes. */
+export const PresenceLimitsSchema = Type.Object({
+}, { additionalProperties: false, default: {} });
+
+/** Log lines per cause. */
+export const LogLimitsSchema = Type.Object({
+}, { additionalProperties: false, default: {} });
+
+export const LimitsSchema = Type.Object({
+  replay: ReplayLimitsSchema,
+  channels: ChannelLimitsSchema,
+  presence: PresenceLimitsSchema,
+  logs: LogLimitsSchema,
+}, { additionalProperties: false, default: {} });
+
 export const ConfigSchema = Type.Object({
   nodeId: Type.Optional(Str('gateway node id (default: hostname-pid)')),
   livePrefix: Str('prefix of the core NATS subjects streams republish to', '_jg.live'),
@@ -169,6 +197,7 @@ export const ConfigSchema = Type.Object({
   control: ControlSchema,
   presence: PresenceSchema,
   telemetry: TelemetrySchema,
+  limits: LimitsSchema,
   logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), {
     description: 'log level', default: 'info',
   }),
@@ -183,3 +212,4 @@ export type StreamConfig = Static<typeof StreamSchema>;
 export type ControlConfig = Static<typeof ControlSchema>;
 export type PresenceConfig = Static<typeof PresenceSchema>;
 export type TelemetryConfig = Static<typeof TelemetrySchema>;
+export type LimitsConfig = Static<typeof LimitsSchema>;
