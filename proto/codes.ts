@@ -29,6 +29,8 @@ export const ErrorCode = {
   BadToken: 1021,
   TokenExpired: 1022,
   Unavailable: 1023,
+  /** A gateway-wide budget (replays, channels, presence reads, …) is spent: retry after a backoff. */
+  Overloaded: 1024,
   Internal: 1099,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
