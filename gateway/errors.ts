@@ -11,6 +11,7 @@ export type GatewayErrorCode =
   | 'STREAM_MISMATCH'
   | 'NATS_UNAVAILABLE'
   | 'LISTEN_FAILED'
+  | 'PORT_IN_USE'
   | 'READ_INTERRUPTED'
   | 'WORKER_FAILED'
   | 'AUTH_INVALID'

@@ -77,7 +77,11 @@ export class Gateway {
     return this.readiness.onChange(listener);
   }
 
-  static async start(config: Config, log: Logger = createLogger(config.logLevel, config.nodeId)): Promise<Gateway> {
+  /**
+   * @param sharedPort a worker of a supervised node: joins the port its node claimed instead of
+   *   claiming it (transport/port.ts)
+   */
+  static async start(config: Config, log: Logger = createLogger(config.logLevel, config.nodeId), sharedPort = false): Promise<Gateway> {
     checkNative(config.websocket.allowJsFallback, log);
     const node = config.nodeId ?? '';
     const telemetry = await Telemetry.create(config, log);
@@ -144,7 +148,7 @@ export class Gateway {
         });
         log.info({ port: g.control.port }, 'control plane listening');
       }
-      await server.listen();
+      await server.listen(sharedPort);
       readiness.update({ listening: true });
       probe.start();
       log.info({ port: server.port, path: config.websocket.path }, 'gateway listening');

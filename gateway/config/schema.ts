@@ -24,7 +24,7 @@ export const WebSocketSchema = Type.Object({
   host: Str('address the WebSocket listener binds', '0.0.0.0'),
   port: Int('WebSocket port (0 picks a free port)', 8080, 0, 65535),
   path: Str('URL path that accepts WebSocket upgrades', '/ws'),
-  listenRetrySec: Int('keep retrying a busy port this long at start-up (a crashed process leaves it in TIME_WAIT up to 60 s)', 75, 0, 3600),
+  listenRetrySec: Int('keep retrying a bind that fails though no process listens on the port this long at start-up; a port another process listens on is refused at once', 75, 0, 3600),
   maxFrameBytes: Int('largest client frame accepted; a larger one closes the connection (1009)', 64 * 1024, 1024, 16 * 1024 * 1024),
   maxBufferBytes: Int('send buffer bound per connection; past it the connection is closed as a slow consumer (4008)', 4 * 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
   replayHighWaterBytes: Int('replay pauses while a connection has more than this buffered', 256 * 1024, 1024, 64 * 1024 * 1024),

@@ -4,12 +4,12 @@
  * them all on shutdown. Processes rather than threads: a worker that crashes, even in native code,
  * takes only its own connections down, and those clients resume on a sibling.
  */
-import { createServer, type AddressInfo } from 'node:net';
 import type { Config } from '../config/schema.js';
 import { ControlServer } from '../control/server.js';
 import { JetgateError } from '../errors.js';
 import { combineReadiness, type ReadinessState } from '../health/readiness.js';
 import type { Logger } from '../log.js';
+import { claimPort } from '../transport/port.js';
 import { RestartPolicy } from './restart-policy.js';
 import { WorkerProcess } from './worker-process.js';
 
@@ -50,9 +50,10 @@ export class Supervisor {
    */
   static async start(config: Config, log: Logger, count: number): Promise<Supervisor> {
     const sup = new Supervisor(config, log, count);
-    // Port 0: the kernel does not share a port it picked itself (SO_REUSEPORT does not apply to
-    // automatic binds), so pick one first and give the same to every worker.
-    sup.port = config.websocket.port || (await pickPort(config.websocket.host));
+    // The node claims its port (refused when another process listens there), then every worker
+    // joins it. Port 0: the kernel does not share a port it picked itself (SO_REUSEPORT does not
+    // apply to automatic binds), so one is picked here and given to every worker.
+    sup.port = await claimPort(config.websocket.host, config.websocket.port);
     const [first, ...rest] = sup.slots as [Slot, ...Slot[]];
     try {
       if (config.control.enabled) {
@@ -128,15 +129,4 @@ export class Supervisor {
       this.spawn(slot).catch((e: Error) => this.log.error({ worker: slot.index, err: e.message }, 'worker failed to start'));
     }, inMs);
   }
-}
-
-function pickPort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -36,7 +36,7 @@ process.on('message', (msg: ToWorker) => {
   if (msg.type === 'drain') return drainAndExit();
   if (msg.type !== 'start' || gw) return;
   const log = createLogger(msg.config.logLevel, msg.config.nodeId);
-  Gateway.start(msg.config, log).then((started) => {
+  Gateway.start(msg.config, log, true).then((started) => {
     gw = started;
     tell({ type: 'listening', port: started.port });
     tell({ type: 'readiness', state: started.ready() });

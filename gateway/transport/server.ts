@@ -14,6 +14,7 @@ import type { Conn } from '../session/conn.js';
 import type { Session } from '../session/session.js';
 import type { Stats } from '../telemetry/stats.js';
 import { addressKey, ConnectionCounter, originAllowed } from './admission.js';
+import { claimPort } from './port.js';
 import { uWS, type ListenSocket, type TemplatedApp, type UwsSocket } from './uws.js';
 
 interface SocketData {
@@ -28,6 +29,14 @@ interface SocketData {
 
 export interface ServerHooks {
   openSession(conn: Conn, format: Format): Session;
+}
+
+/** uWS listen options (its ListenOptions enum): shared is SO_REUSEPORT, for a node's workers. */
+const LISTEN_SHARED = 0;
+const LISTEN_EXCLUSIVE = 1;
+/** The form of uWS's listen that takes a host and options (in its binding, not in its typings). */
+interface ListenWithOptions {
+  listen(host: string, port: number, options: number, cb: (socket: ListenSocket | false) => void): void;
 }
 
 // Often enough that a slow consumer is caught near its bound, cheap enough for 100k idle sockets.
@@ -117,15 +126,19 @@ export class WsServer implements Fanout {
   }
 
   /**
-   * Listens, retrying while the port is busy for up to `listenRetrySec`: uWebSockets.js 20.30 binds
-   * without SO_REUSEADDR, so after a crash the connections the old process left in TIME_WAIT keep
-   * the port for up to a minute.
+   * Listens. A node's own port (not `shared`) is first claimed (claimPort: refused at once when
+   * another process listens there) and then bound exclusively; a worker joins the port its node
+   * claimed. A bind that still fails (a crashed process's sockets still closing) is retried for up
+   * to `listenRetrySec`.
    */
-  async listen(): Promise<number> {
-    const { host, port, listenRetrySec } = this.config.websocket;
+  async listen(shared = false): Promise<number> {
+    const { host, listenRetrySec } = this.config.websocket;
+    let { port } = this.config.websocket;
+    if (!shared && port !== 0) port = await claimPort(host, port);
+    const options = shared ? LISTEN_SHARED : LISTEN_EXCLUSIVE;
     const deadline = Date.now() + listenRetrySec * 1000;
     for (let attempt = 0; ; attempt++) {
-      const token = await new Promise<ListenSocket | false>((resolve) => this.app.listen(host, port, resolve));
+      const token = await new Promise<ListenSocket | false>((resolve) => (this.app as unknown as ListenWithOptions).listen(host, port, options, resolve));
       if (token) {
         this.listenSocket = token;
         this.port = uWS.us_socket_local_port(token);
@@ -133,9 +146,9 @@ export class WsServer implements Fanout {
         return this.port;
       }
       if (Date.now() >= deadline) {
-        throw new JetgateError('LISTEN_FAILED', `cannot listen on ${host}:${port}: the port is in use (retried for ${listenRetrySec} s)`);
+        throw new JetgateError('LISTEN_FAILED', `cannot listen on ${host}:${port}: the bind kept failing (retried for ${listenRetrySec} s)`);
       }
-      if (attempt === 0) this.log.warn({ host, port, retrySec: listenRetrySec }, 'port busy (a previous process\'s connections in TIME_WAIT, or another server); retrying');
+      if (attempt === 0) this.log.warn({ host, port, retrySec: listenRetrySec }, 'port busy (a previous process\'s sockets still closing); retrying');
       await new Promise((r) => setTimeout(r, 500));
     }
   }

@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'nats';
 import { NatsServer } from '../helpers/nats-server.js';
-import { startGateway, testConfig } from '../helpers/gateway.js';
+import { GatewayProcess, startGateway, testConfig } from '../helpers/gateway.js';
+import { freePort } from '../helpers/ports.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const CLI = fileURLToPath(new URL('../../gateway/cli.js', import.meta.url));
 
@@ -81,21 +83,35 @@ t.test('a bad configuration stops the start with the key named', async (t) => {
   t.match(r.out, /invalid configuration: websocket\.port: must be integer/);
 });
 
-t.test('a busy port is retried at start-up, then taken when it frees up', async (t) => {
+t.test('a port another process listens on is refused at once; only the workers of one node share a port', async (t) => {
   const nats = await NatsServer.start();
   t.teardown(() => nats.destroy());
   const { createServer } = await import('node:net');
   const blocker = createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
-  const port = (blocker.address() as { port: number }).port;
-  const starting = startGateway(testConfig(nats.url, { websocket: { port, listenRetrySec: 20 } }));
-  await new Promise((r) => setTimeout(r, 1_000));
-  blocker.close();
-  const gw = await starting;
-  t.equal(gw.port, port, 'listening on the port once it was free');
-  await gw.stop();
-  const again = createServer();
-  await new Promise<void>((r) => again.listen(port, '127.0.0.1', () => r()));
-  t.teardown(() => again.close());
-  await t.rejects(startGateway(testConfig(nats.url, { websocket: { port, listenRetrySec: 1 } })), { code: 'LISTEN_FAILED', message: /in use \(retried for 1 s\)/ });
+  t.teardown(() => blocker.close());
+  const blocked = (blocker.address() as { port: number }).port;
+  // A long retry window: the refusal must not wait for it.
+  await t.rejects(startGateway(testConfig(nats.url, { websocket: { port: blocked, listenRetrySec: 600 } })),
+    { code: 'PORT_IN_USE', message: /another process is listening there/ }, 'a plain server on the port: refused');
+
+  // A gateway holds its port exclusively: a second one, single process or supervised workers, is refused.
+  const first = await startGateway(testConfig(nats.url, { websocket: { port: await freePort() } }));
+  t.teardown(() => first.stop());
+  const cfg = { ...testConfig(nats.url, { websocket: { port: first.port, listenRetrySec: 600 } }), nodeId: undefined };
+  for (const workers of [1, 2]) {
+    const second = await serve({ ...cfg, workers });
+    t.notOk(second.listening, `a second jetgate serve (${workers} worker${workers > 1 ? 's' : ''}) did not listen`);
+    t.equal(second.code, 1, 'it exited with 1');
+    t.match(second.out, /another process is listening there/, 'and said why');
+  }
+  const c = await RawClient.connect(`ws://127.0.0.1:${first.port}/ws`, 'proto');
+  t.ok((await c.request({ ping: {} })).pong, 'the first gateway still serves its port');
+  c.close();
+
+  // A node's workers share their port, and nothing else joins them.
+  const node = await GatewayProcess.start({ ...testConfig(nats.url, { websocket: { port: await freePort() } }), workers: 2 });
+  t.teardown(() => node.stop());
+  await t.rejects(startGateway(testConfig(nats.url, { websocket: { port: node.port, listenRetrySec: 600 } })), { code: 'PORT_IN_USE' },
+    'a gateway on the port of a running node: refused');
 });
