@@ -53,12 +53,16 @@ export class Connection {
     this.ws.binaryType = 'arraybuffer';
     this.ws.onopen = () => this.events.open();
     this.ws.onmessage = (ev: { data: unknown }) => this.receive(ev.data);
+    let failure = '';
     this.ws.onclose = (ev: { code: number; reason: string }) => {
       this.end();
-      this.events.closed(ev.code, ev.reason);
+      this.events.closed(ev.code, ev.reason || failure);
     };
-    // An error event is always followed by close, which carries the code.
-    this.ws.onerror = ignore;
+    // An error event is always followed by close, which carries the code; in Node (the ws package)
+    // it also says why ("connect ECONNREFUSED …"), which becomes the reason of a close without one.
+    this.ws.onerror = (ev: { message?: unknown }) => {
+      if (typeof ev?.message === 'string') failure = ev.message;
+    };
     this.watch(quietMs);
   }
 
