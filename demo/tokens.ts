@@ -14,7 +14,7 @@
  * (JETGATE_AUTH_HMAC_SECRET, which the gateway and the demo server both read).
  */
 import { createHash } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { mintToken } from '../gateway/auth/mint.js';
 import { playerIdOf } from '../services/lobby/identity.js';
 import { CONTROL, LIMITS } from '../services/lobby/rules.js';
 
@@ -54,7 +54,6 @@ export function userOf(playerKey: string): string {
 
 export function tokenIssuer(opts: TokenIssuerOptions): (req: { key?: unknown; name?: unknown }) => Promise<IssuedToken> {
   if (Buffer.byteLength(opts.secret) < 32) throw new Error('the token secret must be at least 32 bytes');
-  const secret = new TextEncoder().encode(opts.secret);
   const ttlSec = opts.ttlSec ?? DEFAULT_TOKEN_TTL_SEC;
   const audience = opts.audience ?? DEMO_AUDIENCE;
   const now = opts.now ?? Date.now;
@@ -65,15 +64,8 @@ export function tokenIssuer(opts: TokenIssuerOptions): (req: { key?: unknown; na
     if ([...display].length > LIMITS.name || CONTROL.test(display)) throw new TokenRequestError(`name: at most ${LIMITS.name} characters, no control characters`);
     const user = userOf(key);
     const player = playerIdOf({ user, clientId: '', info: undefined }, undefined);
-    const iat = Math.floor(now() / 1000);
-    const exp = iat + ttlSec;
-    const token = await new SignJWT({ info: display ? { name: display, player } : { player } })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setSubject(user)
-      .setAudience(audience)
-      .setIssuedAt(iat)
-      .setExpirationTime(exp)
-      .sign(secret);
-    return { token, user, player, expiresAt: exp * 1000 };
+    const { token, expiresAt } = await mintToken({ info: display ? { name: display, player } : { player } },
+      { secret: opts.secret, subject: user, audience, ttlSec, now: now() });
+    return { token, user, player, expiresAt };
   };
 }
