@@ -139,8 +139,9 @@ async function main(): Promise<void> {
         const info = el('div');
         info.append(el('strong', '', l.name ?? ''), el('span', 'muted', ` #${l.id}`));
         const seats = el('span', 'seats', `${l.players}/${l.maxPlayers} players`);
-        const full = (l.players ?? 0) >= (l.maxPlayers ?? 0) || l.phase === v1.Phase.PHASE_STARTING;
-        const btn = el('button', 'btn small', full ? (l.phase === v1.Phase.PHASE_STARTING ? 'Starting' : 'Full') : 'Join');
+        // The service lists only lobbies still waiting for players; a full one may free a seat.
+        const full = (l.players ?? 0) >= (l.maxPlayers ?? 0);
+        const btn = el('button', 'btn small', full ? 'Full' : 'Join');
         btn.disabled = full;
         btn.onclick = () => void enter(l.id ?? '');
         li.append(info, seats, btn);
