@@ -173,6 +173,8 @@ export const PresenceLimitsSchema = Type.Object({
 
 /** Log lines per cause. */
 export const LogLimitsSchema = Type.Object({
+  linesPerCause: Int('log lines (info and above) of one cause, its message, written per interval; the rest are counted and reported once per interval', 50, 1, 1_000_000),
+  intervalSec: Int('the interval of linesPerCause', 10, 1, 3600),
 }, { additionalProperties: false, default: {} });
 
 export const LimitsSchema = Type.Object({
@@ -213,3 +215,4 @@ export type ControlConfig = Static<typeof ControlSchema>;
 export type PresenceConfig = Static<typeof PresenceSchema>;
 export type TelemetryConfig = Static<typeof TelemetrySchema>;
 export type LimitsConfig = Static<typeof LimitsSchema>;
+export type LogLimits = Static<typeof LogLimitsSchema>;
