@@ -15,7 +15,7 @@ export type Logger = pino.Logger;
 const LIMITED_FROM = 30; // pino's info
 export const SUPPRESSED_MSG = 'log lines suppressed';
 /** What createLogger limits by when not told: the schema's defaults (callers with a config pass its own). */
-const DEFAULT_LIMITS: LogLimits = Value.Create(LogLimitsSchema);
+const DEFAULT_LIMITS = Value.Default(LogLimitsSchema, {}) as LogLimits;
 
 /** The message of a pino call: the first string argument (a format string stays one cause). */
 function causeOf(args: unknown[]): string {

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { LogLimiter, MAX_CAUSES, OTHER_CAUSE } from '../../gateway/log-limiter.js';
+import { validateConfig } from '../../gateway/config/load.js';
 import { SUPPRESSED_MSG, createLogger } from '../../gateway/log.js';
 
 t.test('at most perInterval lines of one cause per interval; the rest counted and reported once', async (t) => {
@@ -47,4 +48,13 @@ t.test('createLogger: info and above pass the limiter, debug does not; a suppres
   t.equal(lines.filter((l) => l.msg === 'chatter').length, 20, 'debug lines are not limited');
   t.equal(lines.filter((l) => l.msg === 'quiet').length, 1, 'other causes are written');
   t.same(lines.filter((l) => l.msg === SUPPRESSED_MSG).map((l) => [l.cause, l.suppressed, l.level]), [['flood', 35, 40]], 'one warning says how many lines of which cause were dropped');
+});
+
+t.test('createLogger without limits uses the configuration\'s defaults', async (t) => {
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(...chunk.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)), done()) });
+  const log = createLogger('info', undefined, sink);
+  const { linesPerCause } = validateConfig({}).limits.logs;
+  for (let i = 0; i < linesPerCause + 10; i++) log.info({ i }, 'steady');
+  t.equal(lines.filter((l) => l.msg === 'steady').length, linesPerCause, `${linesPerCause} lines written, the rest held back`);
 });
