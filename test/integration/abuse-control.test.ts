@@ -8,6 +8,8 @@ import { connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import t, { type Test } from 'tap';
 import { validateConfig } from '../../gateway/config/load.js';
+import { ControlServer } from '../../gateway/control/server.js';
+import { createLogger } from '../../gateway/log.js';
 import { startGateway, testConfig } from '../helpers/gateway.js';
 import { fixture, type Fixture } from '../helpers/fixture.js';
 import { http } from '../helpers/http.js';
@@ -122,4 +124,16 @@ t.test('the control plane binds loopback by default', async (t) => {
   const outside = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
   if (!outside) return t.pass('no non-loopback IPv4 address on this machine to try', { skip: true });
   await t.rejects(http('GET', `http://${outside.address}:${gw.controlPort}/healthz`), 'not reachable on another interface');
+});
+
+t.test('the supervisor\'s node health server has the same bounds', async (t) => {
+  const config = validateConfig({ control: { port: 0, apiKeys: [KEY], requestTimeoutMs: 2_000, headersTimeoutMs: 1_000 } });
+  t.equal(config.control.host, '127.0.0.1', 'loopback by default');
+  const health = await ControlServer.startHealth({ config, log: createLogger('silent'), node: 'n1', readiness: () => ({ ready: true, nats: true, streams: true, listening: true, draining: false }) }, 0);
+  t.teardown(() => health.close());
+  const slow = await Promise.all(Array.from({ length: 50 }, () => slowBody(health.port, undefined)));
+  t.teardown(() => slow.forEach((s) => (s.stop(), s.socket.destroy())));
+  t.equal((await http('GET', `http://127.0.0.1:${health.port}/healthz`)).status, 200, '/healthz answers meanwhile');
+  await waitFor('every slow body closed', () => slow.every((s) => s.closed), 30_000);
+  t.ok(slow.every((s) => /^HTTP\/1\.1 (404|408)/.test(s.answer)), 'each answered (no such route there, or too slow) and closed');
 });
