@@ -81,7 +81,7 @@ export class Gateway {
    * @param sharedPort a worker of a supervised node: joins the port its node claimed instead of
    *   claiming it (transport/port.ts)
    */
-  static async start(config: Config, log: Logger = createLogger(config.logLevel, config.nodeId), sharedPort = false): Promise<Gateway> {
+  static async start(config: Config, log: Logger = createLogger(config.logLevel, config.nodeId, undefined, config.limits.logs), sharedPort = false): Promise<Gateway> {
     checkNative(config.websocket.allowJsFallback, log);
     const node = config.nodeId ?? '';
     const telemetry = await Telemetry.create(config, log);

@@ -123,13 +123,18 @@ export const NamespaceSchema = Type.Object({
 
 export const ControlSchema = Type.Object({
   enabled: Bool('serve the control plane (health, readiness, metrics, server API, OpenAPI)', true),
-  host: Str('address the control plane binds', '0.0.0.0'),
+  host: Str('address the control plane binds (loopback by default: set 0.0.0.0 or an interface address for probes and scrapers on other hosts)', '127.0.0.1'),
   port: Int('control plane port (0 picks a free port)', 8081, 0, 65535),
   apiKeys: Type.Array(Type.String({ minLength: 16 }), {
     description: 'keys accepted by the server API (Authorization: Bearer <key> or X-API-Key); none: the API refuses every request',
     default: [],
   }),
   bodyLimitBytes: Int('largest request body the server API accepts', 1024 * 1024, 1024, 64 * 1024 * 1024),
+  headersTimeoutMs: Int('time a request has to send its headers (408 and closed past it)', 5_000, 100, 600_000),
+  requestTimeoutMs: Int('time a request has to send its headers and body (408 and closed past it)', 10_000, 100, 600_000),
+  keepAliveTimeoutMs: Int('an idle keep-alive connection is closed after this long', 5_000, 100, 600_000),
+  idleTimeoutMs: Int('a connection on which nothing moves this long is closed, even while its request is being handled', 30_000, 1_000, 600_000),
+  maxConnections: Int('open connections the control plane accepts; more are closed at once', 1_024, 1, 1_000_000),
   subjectPrefix: Str('prefix of the core NATS subjects gateways receive cluster-wide commands on (disconnect, unsubscribe)', '_jg.ctl'),
   commandWaitMs: Int('how long a cluster-wide command waits for more nodes to report after the last one answered', 300, 10, 10_000),
 }, { additionalProperties: false, default: {} });
@@ -173,6 +178,8 @@ export const PresenceLimitsSchema = Type.Object({
 
 /** Log lines per cause. */
 export const LogLimitsSchema = Type.Object({
+  linesPerCause: Int('log lines (info and above) of one cause, its message, written per interval; the rest are counted and reported once per interval', 50, 1, 1_000_000),
+  intervalSec: Int('the interval of linesPerCause', 10, 1, 3600),
 }, { additionalProperties: false, default: {} });
 
 export const LimitsSchema = Type.Object({
@@ -213,3 +220,4 @@ export type ControlConfig = Static<typeof ControlSchema>;
 export type PresenceConfig = Static<typeof PresenceSchema>;
 export type TelemetryConfig = Static<typeof TelemetrySchema>;
 export type LimitsConfig = Static<typeof LimitsSchema>;
+export type LogLimits = Static<typeof LogLimitsSchema>;

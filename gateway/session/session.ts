@@ -95,8 +95,14 @@ export class Session implements SessionIo, Requester {
       if (this.state === 'closed') return;
       const id = typeof msg.id === 'number' ? msg.id : 0;
       const body = bodyOf(msg, CLIENT_BODIES);
-      // Pongs are exempt: refusing one would close a rate-limited client for not answering pings.
-      if (body !== 'pong' && !this.admit(id, now)) continue;
+      // The pong that answers our ping proves liveness whatever the rate (one per ping interval, so
+      // it cannot flood): a rate-limited client is never closed for not answering. Every other
+      // message, unsolicited pongs included, is metered.
+      if (body === 'pong' && this.awaitingPong) {
+        this.awaitingPong = false;
+        continue;
+      }
+      if (!this.admit(id, now)) continue;
       if (this.state === 'authenticating') this.hold(id, msg);
       else this.dispatch(id, body, msg);
     }
@@ -131,9 +137,7 @@ export class Session implements SessionIo, Requester {
         case 'subscribe': return void this.onSubscribe(id, msg.subscribe!).catch((e: unknown) => this.fail(id, e));
         case 'unsubscribe': return this.onUnsubscribe(id, msg.unsubscribe!.channel);
         case 'ping': return this.send({ id, pong: {} });
-        case 'pong':
-          this.awaitingPong = false;
-          return;
+        case 'pong': return; // unsolicited (the answer to our ping is taken in onFrame)
         default:
           return this.handle(id, body, msg);
       }
@@ -232,7 +236,10 @@ export class Session implements SessionIo, Requester {
       if (sub.state === 'live') this.deps.presence?.join(ref, this);
     } catch (e) {
       if (sub.state === 'closed' || this.closed) return;
-      this.deps.log.warn({ client: this.id, channel: ref.channel, err: (e as Error).message }, 'subscribe failed');
+      // The client's own mistake is no warning; the gateway's failures are (rate limited per cause, ../log.ts).
+      const line = { client: this.id, channel: ref.channel, err: (e as Error).message };
+      if (e instanceof ClientError) this.deps.log.debug(line, 'subscribe refused');
+      else this.deps.log.warn(line, 'subscribe failed');
       if (replied) {
         if (req.since) this.deps.telemetry.stats.resumes.failed++;
         return this.unsubscribed(ref.channel, UnsubscribeCode.ReplayFailed, 'replay failed; subscribe again to resume', true);

@@ -35,7 +35,7 @@ process.on('disconnect', drainAndExit);
 process.on('message', (msg: ToWorker) => {
   if (msg.type === 'drain') return drainAndExit();
   if (msg.type !== 'start' || gw) return;
-  const log = createLogger(msg.config.logLevel, msg.config.nodeId);
+  const log = createLogger(msg.config.logLevel, msg.config.nodeId, undefined, msg.config.limits.logs);
   Gateway.start(msg.config, log, true).then((started) => {
     gw = started;
     tell({ type: 'listening', port: started.port });

@@ -162,6 +162,12 @@ t.test('addresses: NATS URLs, the load balancer and the Service point at the rig
   t.equal(one(k8sGateway, 'Service', 'jetgate').spec.ports?.[0]?.targetPort, 'websocket', 'Kubernetes: the Service forwards to it');
   t.equal(c.ports.find((p) => p.name === 'control')?.containerPort, Number(envOf(c).JETGATE_CONTROL_PORT), 'Kubernetes: the control port as configured');
   t.same(c.readinessProbe?.httpGet, { path: '/readyz', port: 'control' }, 'Kubernetes: readiness from /readyz');
+
+  // The control plane binds loopback by default; HAProxy, Prometheus and the kubelet come from elsewhere.
+  t.equal(validateConfig({}).control.host, '127.0.0.1', 'the default bind is loopback');
+  for (const [name, s] of gatewayServices) t.equal(s.environment?.JETGATE_CONTROL_HOST, '0.0.0.0', `compose ${name}: the control plane binds beyond loopback`);
+  t.equal(envOf(c).JETGATE_CONTROL_HOST, '0.0.0.0', 'Kubernetes: the control plane binds beyond loopback');
+  t.notOk(one(k8sGateway, 'Service', 'jetgate').spec.ports?.some((p) => p.targetPort === 'control'), 'Kubernetes: the public Service does not expose the control port');
 });
 
 t.test('shutdown: the drain fits in the grace periods', async (t) => {
