@@ -54,7 +54,7 @@ export interface ClientOptions {
   /**
    * Shared mode (browsers): the tabs of this origin share one WebSocket, owned by a SharedWorker
    * running `shared.worker`. Where SharedWorker is missing or fails to start, the tab connects on
-   * its own. See docs/client.md.
+   * its own. See docs/shared-mode.md.
    */
   shared?: SharedOptions;
 }

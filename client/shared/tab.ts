@@ -96,7 +96,7 @@ export class SharedLink {
       hello();
     }
     this.beat = setInterval(() => this.port.postMessage({ t: 'beat' } satisfies ToWorker), BEAT_MS);
-    globalThis.addEventListener?.('pagehide', this.bye);
+    globalThis.addEventListener?.('pagehide', this.hidden);
   }
 
   private readonly port: PortLike;
@@ -229,6 +229,11 @@ export class SharedLink {
     this.host.emit('state', state);
   }
 
+  /** The page goes away, unless into the back-forward cache (it may come back: its heartbeat resumes then). */
+  private readonly hidden = (ev: { persisted?: boolean }): void => {
+    if (!ev.persisted) this.bye();
+  };
+
   private readonly bye = (): void => {
     if (this.started && !this.closedError) this.port.postMessage({ t: 'bye' } satisfies ToWorker);
   };
@@ -236,7 +241,7 @@ export class SharedLink {
   private stop(): void {
     this.startTimer.stop();
     clearInterval(this.beat);
-    globalThis.removeEventListener?.('pagehide', this.bye);
+    globalThis.removeEventListener?.('pagehide', this.hidden);
     this.releaseLock?.();
     this.port.onmessage = null;
     this.port.close();
