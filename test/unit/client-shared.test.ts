@@ -5,7 +5,7 @@
  * (its API, and the fallback when the worker does not answer).
  */
 import t from 'tap';
-import { JetgateClient, type ClientState, type HistoryPage, type Position, type Publication, type WebSocketCtor } from '../../client/index.js';
+import { JetgateClient, UnsubscribeCode, type ClientState, type HistoryPage, type Position, type Publication, type WebSocketCtor } from '../../client/index.js';
 import { backfill } from '../../client/shared/backfill.js';
 import { Hub, type SharedClient } from '../../client/shared/hub.js';
 import type { PortLike, ToTab, ToWorker } from '../../client/shared/wire.js';
@@ -247,6 +247,31 @@ t.test('a later tab asking for a replay gets it from history, each tab by its ow
   t.same(c.seqs(), [2, 3, 4, 5, 6], 'sinceTime, also before what the worker holds');
   sub.push(pub(7));
   for (const x of [a, b, c, early]) t.equal(x.seqs().slice(-1)[0], 7, 'then live for all');
+});
+
+t.test('the worker\'s resubscribes reach every tab; an ended subscription ends for all', async (t) => {
+  const { tab, client } = setup();
+  const a = tab();
+  const b = tab();
+  a.send({ t: 'sub', sid: 1, channel: 'c', start: {} });
+  const sub = client().subs[0]!;
+  sub.reply(false, 0);
+  b.send({ t: 'sub', sid: 1, channel: 'c', start: {} });
+  sub.push(pub(1));
+  sub.reply(true, 1); // reconnected, resumed without a gap
+  sub.push(pub(2));
+  for (const x of [a, b]) {
+    t.same(x.replies().slice(-1), [{ recovered: true, position: { seq: 1, epoch: EPOCH } }], 'the resume reply');
+    t.same(x.seqs(), [1, 2]);
+  }
+  sub.o.onUnsubscribed?.({ channel: 'c', code: UnsubscribeCode.StreamReset, reason: 'stream reset', resubscribe: true });
+  sub.reply(false, 0); // the stream was recreated: its sequence starts again
+  sub.push(pub(1));
+  for (const x of [a, b]) t.same(x.seqs(), [1, 2, 1], 'after a stream reset every tab goes on from the new stream');
+  sub.o.onUnsubscribed?.({ channel: 'c', code: UnsubscribeCode.PermissionLost, reason: 'permission lost', resubscribe: false });
+  for (const x of [a, b]) t.same(x.got.filter((m) => m.t === 'unsubscribed').length, 2, 'every tab hears of it');
+  a.send({ t: 'sub', sid: 2, channel: 'c', start: {} });
+  t.equal(client().subs.length, 2, 'a new subscribe after the end is a new gateway subscription');
 });
 
 t.test('the connection\'s events reach every tab; requests are run for the tab that made them', async (t) => {
