@@ -1,5 +1,5 @@
 /**
- * Serves the demo pages: HTML and CSS from demo/pages, the page scripts bundled into
+ * Serves the demo pages: HTML, CSS and the icon from demo/pages, the page scripts bundled into
  * dist/demo-web, the SDK bundle, /config.json telling the pages where the gateway is, and
  * POST /token handing the lobby page short-lived connection tokens (demo/tokens.ts), as an app's
  * backend would.
@@ -22,6 +22,9 @@ const ROUTES: Record<string, string> = {
   '/dashboard': 'demo/pages/dashboard.html',
   '/lobby': 'demo/pages/lobby.html',
   '/assets/style.css': 'demo/pages/style.css',
+  // The icon of the tabs and the logo of the pages; /favicon.ico for what asks without reading the page.
+  '/favicon.svg': 'demo/pages/favicon.svg',
+  '/favicon.ico': 'demo/pages/favicon.svg',
   '/assets/dashboard.js': 'dist/demo-web/dashboard.js',
   '/assets/lobby.js': 'dist/demo-web/lobby.js',
   '/assets/jetgate.min.js': 'dist/browser/jetgate.min.js',
@@ -29,7 +32,9 @@ const ROUTES: Record<string, string> = {
   '/assets/jetgate-worker.min.js': 'dist/browser/jetgate-worker.min.js',
   '/assets/jetgate-worker.min.js.map': 'dist/browser/jetgate-worker.min.js.map',
 };
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json', '.svg': 'image/svg+xml',
+};
 
 export interface DemoServerOptions {
   port: number;

@@ -22,14 +22,42 @@ interface Saved {
   alerts: dashboard.v1.Alert.$Properties[];
 }
 
+/** A labelled percentage bar (CPU, memory): the label, the bar and the value, read out as a meter. */
+class Meter {
+  readonly root: HTMLElement;
+  private readonly fill: HTMLElement;
+  private readonly value: HTMLElement;
+
+  constructor(metric: string, label: string, private readonly mid: number, private readonly high: number) {
+    this.root = el('div', 'meter');
+    this.root.dataset.metric = metric;
+    this.root.setAttribute('role', 'meter');
+    this.root.setAttribute('aria-label', label);
+    this.root.setAttribute('aria-valuemin', '0');
+    this.root.setAttribute('aria-valuemax', '100');
+    const track = el('span', 'track');
+    this.fill = el('i');
+    track.append(this.fill);
+    this.value = el('strong', 'value', '–');
+    this.root.append(el('span', 'label', label), track, this.value);
+  }
+
+  set(percent: number): void {
+    const text = `${percent.toFixed(0)}%`;
+    this.value.textContent = text;
+    this.root.setAttribute('aria-valuenow', percent.toFixed(0));
+    this.root.setAttribute('aria-valuetext', text);
+    this.fill.style.width = `${Math.min(100, Math.max(0, percent))}%`;
+    this.fill.dataset.level = percent > this.high ? 'high' : percent > this.mid ? 'mid' : 'ok';
+  }
+}
+
 class HostCard {
   readonly root: HTMLElement;
-  private readonly cpu: HTMLElement;
-  private readonly mem: HTMLElement;
+  private readonly cpu = new Meter('cpu', 'CPU', 65, 85);
+  private readonly mem = new Meter('memory', 'Memory', 75, 90);
   private readonly rps: HTMLElement;
   private readonly lat: HTMLElement;
-  private readonly cpuBar: HTMLElement;
-  private readonly memBar: HTMLElement;
   readonly spark: LineChart;
 
   constructor(readonly host: string, region: string, readonly color: string) {
@@ -39,42 +67,29 @@ class HostCard {
     const dot = el('span', 'dot');
     dot.style.background = color;
     head.append(dot, el('h3', '', host), el('span', 'region', region));
+    const meters = el('div', 'meters');
+    meters.append(this.cpu.root, this.mem.root);
     const stats = el('div', 'stats');
-    const stat = (label: string) => {
+    const stat = (metric: string, label: string) => {
       const box = el('div', 'stat');
-      const v = el('strong', '', '–');
+      box.dataset.metric = metric;
+      const v = el('strong', 'value', '–');
       box.append(el('span', 'label', label), v);
       stats.append(box);
       return v;
     };
-    this.cpu = stat('CPU');
-    this.mem = stat('Memory');
-    this.rps = stat('Req/s');
-    this.lat = stat('p95');
-    const bars = el('div', 'bars');
-    const bar = (label: string) => {
-      const b = el('div', 'bar');
-      const fill = el('i');
-      b.append(el('span', '', label), fill);
-      bars.append(b);
-      return fill;
-    };
-    this.cpuBar = bar('cpu');
-    this.memBar = bar('mem');
+    this.rps = stat('rps', 'Requests / s');
+    this.lat = stat('p95', 'p95 latency');
     const canvas = el('canvas', 'spark');
     this.spark = new LineChart(canvas, { windowMs: WINDOW_MS, yMax: 100, fill: true });
-    this.root.append(head, stats, bars, canvas);
+    this.root.append(head, meters, stats, canvas);
   }
 
   update(s: dashboard.v1.HostSample): void {
-    this.cpu.textContent = `${s.cpuPercent.toFixed(0)}%`;
-    this.mem.textContent = `${s.memoryPercent.toFixed(0)}%`;
+    this.cpu.set(s.cpuPercent);
+    this.mem.set(s.memoryPercent);
     this.rps.textContent = Math.round(s.requestsPerSecond).toLocaleString();
-    this.lat.textContent = `${Math.round(s.p95LatencyMs)} ms`;
-    this.cpuBar.style.width = `${s.cpuPercent}%`;
-    this.memBar.style.width = `${s.memoryPercent}%`;
-    this.cpuBar.dataset.level = s.cpuPercent > 85 ? 'high' : s.cpuPercent > 65 ? 'mid' : 'ok';
-    this.memBar.dataset.level = s.memoryPercent > 90 ? 'high' : s.memoryPercent > 75 ? 'mid' : 'ok';
+    this.lat.textContent = `${Math.round(s.p95LatencyMs).toLocaleString()} ms`;
     this.root.classList.toggle('hot', s.cpuPercent > 85 || s.p95LatencyMs > 400);
     this.spark.add('cpu', s.timeMs, s.cpuPercent, this.color);
   }
@@ -131,7 +146,7 @@ async function main(): Promise<void> {
     const sum = (f: (s: dashboard.v1.HostSample) => number) => all.reduce((a, s) => a + f(s), 0);
     $('#kpi-rps').textContent = Math.round(sum((s) => s.requestsPerSecond)).toLocaleString();
     $('#kpi-cpu').textContent = `${(sum((s) => s.cpuPercent) / all.length).toFixed(0)}%`;
-    $('#kpi-p95').textContent = `${Math.round(Math.max(...all.map((s) => s.p95LatencyMs)))} ms`;
+    $('#kpi-p95').textContent = `${Math.round(Math.max(...all.map((s) => s.p95LatencyMs))).toLocaleString()} ms`;
     const req = sum((s) => s.requestsPerSecond);
     $('#kpi-err').textContent = `${((sum((s) => s.errorRate * s.requestsPerSecond) / (req || 1)) * 100).toFixed(2)}%`;
   };

@@ -12,6 +12,7 @@
 import type { ClientInfo, JetgateClient, Publication, Subscription } from '../../client/index.js';
 import { typeName, type MessageType } from '../../producer/types.js';
 import { lobby as pb } from '../../proto/gen/examples.js';
+import { avatarColors } from './avatars.js';
 import { $, clock, el, loadConfig, newClient, showConnection } from './common.js';
 
 const v1 = pb.v1;
@@ -33,9 +34,6 @@ async function call<T, R>(client: JetgateClient, method: string, type: MessageTy
   const r = await client.rpc(`lobby:${method}`, { data: type.encode(req).finish(), type: typeName(type) }, { timeoutMs: 5_000 });
   return reply.decode(r.data ?? new Uint8Array());
 }
-
-/** A player's avatar colour, from their id. */
-const hue = (id: string) => `hsl(${[...id].reduce((a, c) => a + c.charCodeAt(0) * 7, 0) % 360} 55% 45%)`;
 
 function toast(text: string): void {
   const t = $('#toast');
@@ -141,8 +139,9 @@ async function main(): Promise<void> {
         const info = el('div');
         info.append(el('strong', '', l.name ?? ''), el('span', 'muted', ` #${l.id}`));
         const seats = el('span', 'seats', `${l.players}/${l.maxPlayers} players`);
-        const full = (l.players ?? 0) >= (l.maxPlayers ?? 0) || l.phase === v1.Phase.PHASE_STARTING;
-        const btn = el('button', 'btn small', full ? (l.phase === v1.Phase.PHASE_STARTING ? 'Starting' : 'Full') : 'Join');
+        // The service lists only lobbies still waiting for players; a full one may free a seat.
+        const full = (l.players ?? 0) >= (l.maxPlayers ?? 0);
+        const btn = el('button', 'btn small', full ? 'Full' : 'Join');
         btn.disabled = full;
         btn.onclick = () => void enter(l.id ?? '');
         li.append(info, seats, btn);
@@ -266,7 +265,10 @@ async function main(): Promise<void> {
 
   function renderOnline(): void {
     const users = onlineUsers();
-    const inRoster = new Set(current?.players.map((p) => p.id));
+    const roster = current?.players.map((p) => p.id ?? '') ?? [];
+    const inRoster = new Set(roster);
+    // The roster first, as render() colours it; then those watching.
+    const colors = avatarColors([...roster, ...users.map((u) => u.player).filter(Boolean)]);
     $('#online-count').textContent = `${users.filter((u) => u.user).length} online`;
     $('#online').replaceChildren(...(users.length ? users.map((u) => {
       const li = el('li', `online-user ${u.user && u.user === identity?.user ? 'is-me' : ''}`);
@@ -274,7 +276,7 @@ async function main(): Promise<void> {
       li.dataset.name = u.name;
       const label = u.user ? u.name || 'Unnamed player' : 'Anonymous viewers';
       const avatar = el('span', 'avatar small', u.user ? label.slice(0, 1).toUpperCase() : '?');
-      if (u.player) avatar.style.background = hue(u.player);
+      if (u.player) avatar.style.background = colors.get(u.player)!;
       avatar.append(el('i', 'status online'));
       const what = [u.user === identity?.user ? 'you' : !u.user ? 'no token' : inRoster.has(u.player) ? 'in the lobby' : 'watching'];
       if (u.tabs > 1) what.push(u.user ? `${u.tabs} tabs` : `${u.tabs} connections`);
@@ -352,12 +354,13 @@ async function main(): Promise<void> {
     $('#room-name').textContent = s.name;
     $('#room-code').textContent = `#${s.id}`;
     $('#room-seats').textContent = `${s.players.length}/${s.maxPlayers} players`;
+    const colors = avatarColors(s.players.map((p) => p.id ?? ''));
     $('#players').replaceChildren(...s.players.map((p) => {
       const li = el('li', `player ${p.ready ? 'is-ready' : ''} ${p.id === me ? 'is-me' : ''}`);
       li.dataset.name = p.name ?? '';
       li.dataset.player = p.id ?? '';
       const avatar = el('span', 'avatar', (p.name ?? '?').slice(0, 1).toUpperCase());
-      avatar.style.background = hue(p.id ?? '');
+      avatar.style.background = colors.get(p.id ?? '')!;
       avatar.append(el('i', 'status'));
       const who = el('div', 'who');
       const role = el('span', 'muted', p.host && p.id === me ? 'host · you' : p.host ? 'host' : p.id === me ? 'you' : 'player');

@@ -132,6 +132,14 @@ export function setReady(l: Lobby, playerId: string, ready: boolean, now: number
   return changed(next, events);
 }
 
+/**
+ * Whether "Open lobbies" lists a lobby: one still waiting for its players. A started match takes
+ * nobody new, so it leaves the list; a full lobby stays (a seat frees up when someone leaves).
+ */
+export function isListed(l: Lobby): boolean {
+  return l.phase !== Phase.PHASE_STARTING;
+}
+
 /** Chat does not change the lobby, so no snapshot follows it. */
 export function chat(l: Lobby, playerId: string, text: string | null | undefined, now: number): Outcome {
   const p = member(l, playerId);

@@ -8,7 +8,7 @@ import type { NatsConnection, Service, ServiceMsg } from 'nats';
 import { lobby as pb } from '../../proto/gen/examples.js';
 import { Producer, callerOf, decodeRequest, respond, type Caller, type Decoder, type MessageType } from '../../producer/index.js';
 import { playerIdOf } from './identity.js';
-import { RuleError, chat, create, join, leave, setReady, type Lobby, type Outcome } from './rules.js';
+import { RuleError, chat, create, isListed, join, leave, setReady, type Lobby, type Outcome } from './rules.js';
 import { LobbyStore } from './store.js';
 
 export interface LobbyServiceOptions {
@@ -63,9 +63,10 @@ export class LobbyService {
       return svc.change(req.lobbyId, id, (l) => chat(l, id, req.text, svc.now()));
     });
     group.addEndpoint('list', (_err, msg) => {
-      void svc.store.list(50).then(
+      // Newest first, so rows keep their places from one refresh to the next.
+      void svc.store.list(50, isListed).then(
         (lobbies) => respond(msg, pb.v1.LobbyList, {
-          lobbies: lobbies.map((l) => ({ id: l.id, name: l.name, players: l.players.length, maxPlayers: l.maxPlayers, phase: l.phase })),
+          lobbies: lobbies.sort((a, b) => b.createdMs - a.createdMs).map((l) => ({ id: l.id, name: l.name, players: l.players.length, maxPlayers: l.maxPlayers, phase: l.phase })),
         }),
         (e: Error) => msg.respondError(500, e.message),
       );

@@ -50,11 +50,16 @@ export class LobbyStore {
     return ifNoConflict(() => this.kv.delete(id, { previousSeq: revision }));
   }
 
-  async list(limit: number): Promise<Lobby[]> {
+  /** Up to `limit` stored lobbies that `keep` accepts, in no particular order. */
+  async list(limit: number, keep: (l: Lobby) => boolean): Promise<Lobby[]> {
+    // The keys first, then the values: the key iterator drops what is still queued when its
+    // consumer ends, so awaiting a read between two keys would lose every key after the first.
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys()) keys.push(key);
     const out: Lobby[] = [];
-    for await (const key of await this.kv.keys()) {
+    for (const key of keys) {
       const s = await this.get(key);
-      if (s) out.push(s.lobby);
+      if (s && keep(s.lobby)) out.push(s.lobby);
       if (out.length >= limit) break;
     }
     return out;

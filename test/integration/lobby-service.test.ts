@@ -53,4 +53,13 @@ t.test('lobby service through the gateway: RPCs validated, events published, sta
   const last = events.at(-1)!.json as { version: string; phase: string; players: Array<{ ready: boolean }> };
   t.same([last.version, last.phase, last.players.every((p) => p.ready)], ['4', 'PHASE_STARTING', true], 'the version continued after the restart');
   t.equal((events[4]!.json as { text: string }).text, 'gl hf');
+
+  // The started match leaves "Open lobbies"; a new lobby is listed, the newest first.
+  const listedIds = async () => ((await bo.rpc('lobby:list', { json: {}, type: 'lobby.v1.ListLobbies' })).json as { lobbies?: Array<{ id: string }> }).lobbies?.map((l) => l.id) ?? [];
+  t.same(await listedIds(), [], 'a started lobby is not listed');
+  const create = async (playerKey: string, lobbyName: string) => ((await bo.rpc('lobby:create', { json: { playerKey, playerName: 'Cy', lobbyName }, type: 'lobby.v1.CreateLobby' })).json as { lobby: { id: string; createdMs: string } }).lobby;
+  const older = await create(key('c'), 'Older');
+  await waitFor('the clock to pass the first creation', () => Date.now() > Number(older.createdMs));
+  const newer = await create(key('d'), 'Newer');
+  t.same(await listedIds(), [newer.id, older.id], 'every waiting lobby is listed, newest first');
 });

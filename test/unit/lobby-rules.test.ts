@@ -2,7 +2,7 @@ import t from 'tap';
 import { lobby as pb } from '../../proto/gen/examples.js';
 import { typeName } from '../../producer/index.js';
 import { playerIdOf } from '../../services/lobby/identity.js';
-import { LIMITS, Phase, RuleError, chat, create, join, leave, setReady, type Lobby, type Outcome } from '../../services/lobby/rules.js';
+import { LIMITS, Phase, RuleError, chat, create, isListed, join, leave, setReady, type Lobby, type Outcome } from '../../services/lobby/rules.js';
 
 const types = (o: Outcome) => o.events.map((e) => typeName(e.type));
 const ann = { id: 'ann', name: 'Ann' };
@@ -31,6 +31,16 @@ t.test('create, join, ready up: the countdown starts when everyone is ready', as
   t.throws(() => setReady(r2.lobby!, 'bo', false, 5000), { code: 'started' });
   const l = leave(r2.lobby!, 'bo');
   t.equal(l.lobby?.phase, Phase.PHASE_WAITING, 'someone leaving stops the countdown');
+});
+
+t.test('"Open lobbies" lists waiting lobbies, full ones too, but not a started match', async (t) => {
+  const two = join(start(), bo, 2000).lobby!;
+  t.ok(isListed(start()), 'a new lobby is listed');
+  t.ok(isListed(two), 'a full one too: a seat frees up when someone leaves');
+  const started = setReady(setReady(two, 'ann', true, 3000).lobby!, 'bo', true, 4000).lobby!;
+  t.equal(started.phase, Phase.PHASE_STARTING);
+  t.notOk(isListed(started), 'everyone ready: the match has started and the lobby leaves the list');
+  t.ok(isListed(leave(started, 'bo').lobby!), 'someone leaving stops the countdown: listed again');
 });
 
 t.test('the rules refuse what a client must not do', async (t) => {
