@@ -52,8 +52,9 @@ build: deps gen ## Compile everything into dist/, and the browser bundle of the 
 	@echo "==> compiling TypeScript"
 	tsc -p .
 	@mkdir -p dist/proto/gen && cp $(GEN) $(EXAMPLES_GEN) dist/proto/gen/
-	@echo "==> bundling the client SDK for browsers (dist/browser/jetgate.min.js)"
+	@echo "==> bundling the client SDK for browsers (dist/browser/jetgate.min.js, shared mode's jetgate-worker.min.js)"
 	esbuild client/index.ts --bundle --format=esm --platform=browser --target=es2020 --minify --sourcemap --log-level=warning --outfile=dist/browser/jetgate.min.js
+	esbuild client/shared/worker.ts --bundle --format=iife --platform=browser --target=es2020 --minify --sourcemap --log-level=warning --outfile=dist/browser/jetgate-worker.min.js
 	@echo "==> bundling the demo pages (dist/demo-web)"
 	node infra/scripts/bundle-demo.mjs
 
