@@ -237,5 +237,8 @@ t.test('a gateway process: frozen intrinsics, the same frames refused, identitie
   t.equal(seen[0]?.header, undefined);
   t.equal((await http('POST', `${gp.controlUrl}/api/v1/publish`, { body: { channel: 'test:a', text: 'x' } })).status, 401, '401 stays 401');
   t.equal((await http('POST', `${gp.controlUrl}/api/v1/publish`, { key: API_KEY, body: { channel: 'test:a', text: 'x' } })).status, 200);
+  const metrics = await http('GET', `${gp.controlUrl}/metrics`);
+  t.equal(metrics.status, 200, 'OpenTelemetry\'s Prometheus exporter serves with frozen intrinsics');
+  t.match(metrics.text, /jetgate_connections_opened_total/);
   t.equal(gp.exited, false);
 });
