@@ -194,6 +194,7 @@ export const ConfigSchema = Type.Object({
   livePrefix: Str('prefix of the core NATS subjects streams republish to', '_jg.live'),
   tailCheckSec: Int('seconds of quiet after which a channel checks JetStream for a last message lost on the live path (0: never)', 10, 0, 3600),
   workers: Int('gateway processes sharing the WebSocket port, each with its own NATS connection (0: one per CPU core)', 0, 0, 256),
+  freezeIntrinsics: Bool('jetgate serve freezes Object.prototype and the other shared prototypes once started (defence against prototype pollution)', true),
   nats: NatsSchema,
   websocket: WebSocketSchema,
   shutdown: ShutdownSchema,

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import { LogController, fastify, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { parseJson } from '../../proto/safe-json.js';
 import type { Config } from '../config/schema.js';
 import { JetgateError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -104,6 +105,17 @@ function baseApp(deps: HealthDeps, counted?: (route: string, method: string, sta
   // Past the bound Node closes new sockets at once.
   app.server.maxConnections = c.maxConnections;
   app.addSchema(ErrorResponse);
+  // Bodies through the safe parser (proto/safe-json.ts): nesting and keys that would reach a
+  // prototype are a 400 before anything walks the body (validation, payload encoding).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      if (body === '') throw new Error('empty body');
+      done(null, parseJson(body as string));
+    } catch (e) {
+      done(new ApiError('BadRequest', `request body: ${(e as Error).message}`), undefined);
+    }
+  });
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
     // Refused before its body arrived (401, 413, 400...): answer and close, instead of keeping the

@@ -5,7 +5,7 @@
  * Names are the ones infra/grafana/jetgate.json and docs/operations.md use.
  */
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
-import { CloseCode } from '../../proto/codes.js';
+import { closeReason } from './close-codes.js';
 import type { Stats } from './stats.js';
 
 /** Sizes read at collection time. */
@@ -15,18 +15,6 @@ export interface Gauges {
   channels(): number;
   presenceMembers(): number;
   natsConnected(): boolean;
-}
-
-const CLOSE_NAMES = new Map<number, string>([
-  ...Object.entries(CloseCode).map(([name, code]) => [code, name] as [number, string]),
-  [1005, 'NoStatus'],
-  [1006, 'Abnormal'],
-  [1009, 'MessageTooBig'],
-]);
-
-/** A stable name for a WebSocket close code ('Other' for codes the gateway does not define). */
-export function closeReason(code: number): string {
-  return CLOSE_NAMES.get(code) ?? 'Other';
 }
 
 // Replays run from milliseconds (window) to minutes (deep JetStream reads at the client's pace).
@@ -78,7 +66,7 @@ export class Metrics {
       o.observe(presenceMembers, gauges.presenceMembers());
       o.observe(natsConnected, gauges.natsConnected() ? 1 : 0);
       o.observe(opened, stats.connectionsOpened);
-      for (const [code, n] of stats.closed) o.observe(closed, n, { code: String(code), reason: closeReason(code) });
+      for (const [code, n] of stats.closed) o.observe(closed, n, { code, reason: closeReason(Number(code)) });
       o.observe(received, stats.liveReceived);
       o.observe(receivedBytes, stats.liveReceivedBytes);
       o.observe(delivered, stats.liveDelivered, live);

@@ -3,6 +3,7 @@
  * read by the metric instruments only when metrics are collected (gateway/telemetry/metrics.ts).
  * Pure: no OpenTelemetry here.
  */
+import { closeCodeLabel } from './close-codes.js';
 
 export type DropReason = 'duplicate' | 'held_overflow' | 'not_in_stream';
 export type ResumeOutcome = 'recovered' | 'not_recovered' | 'failed';
@@ -24,8 +25,8 @@ export class Stats {
   recoveryErrors = 0;
   readonly resumes: Record<ResumeOutcome, number> = { recovered: 0, not_recovered: 0, failed: 0 };
   connectionsOpened = 0;
-  /** Closed connections by close code. */
-  readonly closed = new Map<number, number>();
+  /** Closed connections by close-code label (a closed set: documented codes, else "other"). */
+  readonly closed = new Map<string, number>();
   natsReconnects = 0;
   natsDisconnects = 0;
   presenceJoins = 0;
@@ -34,6 +35,7 @@ export class Stats {
   presenceErrors = 0;
 
   connectionClosed(code: number): void {
-    this.closed.set(code, (this.closed.get(code) ?? 0) + 1);
+    const label = closeCodeLabel(code);
+    this.closed.set(label, (this.closed.get(label) ?? 0) + 1);
   }
 }
