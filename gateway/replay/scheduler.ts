@@ -8,7 +8,8 @@
  * another connection's one replay. An
  * owner runs at most `perOwnerActive` reads at once and has at most `perOwnerTotal` running or
  * waiting (past it: refused 'owner'); at most `maxQueued` client turns wait gateway-wide (past it:
- * refused 'gateway'). The gateway's own gap recoveries go first and have `reserved` turns clients
+ * refused 'gateway' — the newest turn of the owner waiting for the most, so a flood cannot lock
+ * others out of the queue). The gateway's own gap recoveries go first and have `reserved` turns clients
  * can never take, so clients' replays cannot starve them; they are never refused.
  */
 
@@ -43,6 +44,8 @@ export type TurnState = 'waiting' | 'active' | 'done';
 /** One read's turn. `granted` resolves true when it may read, false when cancelled first. */
 export class Turn {
   state: TurnState = 'waiting';
+  /** Set when the turn was refused while waiting (the gateway's queue was full). */
+  refused: Refusal | undefined;
   readonly granted: Promise<boolean>;
   private settle!: (granted: boolean) => void;
 
@@ -79,7 +82,7 @@ interface Owner {
 export class TurnScheduler {
   private readonly owners = new Map<string, Owner>();
   /** Owners with waiting turns (dispatch picks among them). */
-  private ring: string[] = [];
+  private readonly waitingOwners = new Set<string>();
   private readonly recoveries: Turn[] = [];
   private active = 0;
   private clientActive = 0;
@@ -93,13 +96,13 @@ export class TurnScheduler {
     const o = this.owners.get(owner) ?? { active: 0, waiting: [], served: 0 };
     if (o.active + o.waiting.length >= this.limits.perOwnerTotal) return this.refuse('owner');
     const runsNow = o.waiting.length === 0 && o.active < this.limits.perOwnerActive && this.clientSlotFree() && this.recoveries.length === 0;
-    if (!runsNow && this.queued >= this.limits.maxQueued) return this.refuse('gateway');
+    if (!runsNow && this.queued >= this.limits.maxQueued && !this.evictFor(o)) return this.refuse('gateway');
     this.owners.set(owner, o);
     const turn = new Turn(owner, (t) => this.release(t));
     if (runsNow) {
       this.start(turn, o);
     } else {
-      if (o.waiting.length === 0) this.ring.push(owner);
+      this.waitingOwners.add(owner);
       o.waiting.push(turn);
       this.queued++;
       this.sync();
@@ -124,9 +127,29 @@ export class TurnScheduler {
       this.queued--;
       t.finish();
     }
-    this.ring = this.ring.filter((x) => x !== owner);
+    this.waitingOwners.delete(owner);
     if (o.active === 0) this.owners.delete(owner);
     this.sync();
+  }
+
+  /**
+   * The queue is full: makes room for `o` by refusing the newest waiting turn of the owner with the
+   * most waiting, when that is more than `o` would have. So a flood fills the queue only until
+   * someone else needs it: floods get refused, not the connections waiting for one read.
+   */
+  private evictFor(o: Owner): boolean {
+    let victim: Owner | undefined;
+    for (const id of this.waitingOwners) {
+      const w = this.owners.get(id) as Owner;
+      if (!victim || w.waiting.length > victim.waiting.length) victim = w;
+    }
+    if (!victim || victim === o || victim.waiting.length <= o.waiting.length + 1) return false;
+    const turn = victim.waiting.pop() as Turn;
+    this.queued--;
+    if (victim.waiting.length === 0) this.waitingOwners.delete(turn.owner as string);
+    turn.refused = this.refuse('gateway');
+    turn.finish();
+    return true;
   }
 
   private refuse(why: Refusal): Refusal {
@@ -166,7 +189,7 @@ export class TurnScheduler {
       } else {
         o.waiting.splice(o.waiting.indexOf(turn), 1);
         this.queued--;
-        if (o.waiting.length === 0) this.ring = this.ring.filter((x) => x !== turn.owner);
+        if (o.waiting.length === 0) this.waitingOwners.delete(turn.owner);
       }
       if (o.active === 0 && o.waiting.length === 0) this.owners.delete(turn.owner);
     }
@@ -180,24 +203,22 @@ export class TurnScheduler {
    */
   private dispatch(): void {
     while (this.recoveries.length && this.active < this.limits.maxActive) this.start(this.recoveries.shift() as Turn, undefined);
-    while (this.ring.length && this.clientSlotFree()) {
-      let pick = -1;
+    while (this.waitingOwners.size && this.clientSlotFree()) {
+      let pick: string | undefined;
       let best: Owner | undefined;
-      for (let i = 0; i < this.ring.length; i++) {
-        const o = this.owners.get(this.ring[i] as string) as Owner;
+      for (const id of this.waitingOwners) {
+        const o = this.owners.get(id) as Owner;
         if (o.active >= this.limits.perOwnerActive) continue;
         if (!best || o.active < best.active || (o.active === best.active && o.served < best.served)) {
           best = o;
-          pick = i;
+          pick = id;
         }
       }
-      if (pick < 0) return; // every waiting owner runs its most already
-      const id = this.ring.splice(pick, 1)[0] as string;
-      const o = this.owners.get(id) as Owner;
-      const turn = o.waiting.shift() as Turn;
+      if (!best || pick === undefined) return; // every waiting owner runs its most already
+      const turn = best.waiting.shift() as Turn;
       this.queued--;
-      if (o.waiting.length) this.ring.push(id);
-      this.start(turn, o);
+      if (best.waiting.length === 0) this.waitingOwners.delete(pick);
+      this.start(turn, best);
     }
   }
 

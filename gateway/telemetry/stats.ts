@@ -3,6 +3,7 @@
  * read by the metric instruments only when metrics are collected (gateway/telemetry/metrics.ts).
  * Pure: no OpenTelemetry here.
  */
+import { newTurnCounters, type TurnCounters } from '../replay/scheduler.js';
 
 export type DropReason = 'duplicate' | 'held_overflow' | 'not_in_stream';
 export type ResumeOutcome = 'recovered' | 'not_recovered' | 'failed';
@@ -32,6 +33,8 @@ export class Stats {
   presenceLeaves = 0;
   /** KV writes of presence entries that failed (the entry is rewritten at the next heartbeat). */
   presenceErrors = 0;
+  /** JetStream reads running and waiting for a turn, and refused turns (gateway/replay/scheduler.ts keeps them). */
+  readonly replayTurns: TurnCounters = newTurnCounters();
 
   connectionClosed(code: number): void {
     this.closed.set(code, (this.closed.get(code) ?? 0) + 1);
