@@ -202,3 +202,27 @@ t.test('a replaying client that stops reading holds no consumer; closing ends it
   await c.close();
   t.equal(await consumers(f), 0, 'nothing is left behind');
 });
+
+t.test('a channel holding more than the scan bound: rewind and reverse pages stay exact (the halving path)', async (t) => {
+  const f = await fixture(t, { namespaces: [{ name: 'test', stream: 'TEST', anonymous: true, window: 10 }] });
+  const first = await publishBurst(f.pub, 'test.big', 3_000, 8);
+  await publishBurst(f.pub, 'test.other', 2_000, 8);
+  const second = await publishBurst(f.pub, 'test.big', 3_000, 8);
+  const big = [...first, ...second];
+  const c = await f.client();
+  const page = async (fromSeq: number, limit: number) => {
+    const r = await c.request({ history: { channel: 'test:big', fromSeq, limit, reverse: true } });
+    return { seqs: (r.history?.publications ?? []).map((p) => p.seq), next: r.history?.nextSeq ?? 0 };
+  };
+  const newest = await page(0, 10);
+  t.same(newest.seqs, big.slice(-10).reverse(), 'the newest page');
+  t.equal(newest.next, big[big.length - 10]! - 1);
+  const mid = await page(first[first.length - 1]! + 500, 20);
+  t.same(mid.seqs, first.slice(-20).reverse(), 'a page ending in the other subject\'s stretch ends at the last publication before it');
+  const oldest = await page(first[5]!, 10);
+  t.same(oldest.seqs, first.slice(0, 6).reverse(), 'the oldest page holds what is left');
+  t.equal(oldest.next, 0, 'and is the last');
+  t.ok((await c.request({ subscribe: { channel: 'test:big', rewind: 5 } })).subscribe);
+  await c.until('the rewind', () => c.pubsOf('test:big').length >= 5);
+  t.same(c.pubsOf('test:big').map((p) => p.seq), big.slice(-5), 'rewind 5: the last five');
+});

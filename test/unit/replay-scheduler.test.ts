@@ -1,4 +1,6 @@
 import t from 'tap';
+import { ErrorCode } from '../../proto/codes.js';
+import { ReadTurns } from '../../gateway/replay/reads.js';
 import { TurnScheduler, type SchedulerLimits, type Turn } from '../../gateway/replay/scheduler.js';
 
 const limits = (over: Partial<SchedulerLimits> = {}): SchedulerLimits => ({ maxActive: 4, reserved: 1, maxQueued: 100, perOwnerActive: 2, perOwnerTotal: 50, ...over });
@@ -57,11 +59,29 @@ t.test('refusals: the owner\'s bound (running + waiting), then the gateway\'s qu
   t.equal(s.request('a'), 'owner', 'a 4th read of one owner: refused (owner)');
   turn(s, 'b');
   turn(s, 'c');
-  t.equal(s.counters.queued, 4);
-  t.equal(s.request('d'), 'gateway', 'the queue is full: refused (gateway)');
-  t.same({ owner: s.counters.refusedOwner, gateway: s.counters.refusedGateway }, { owner: 1, gateway: 1 }, 'both counted');
+  t.equal(s.counters.queued, 4, 'a waits twice, b and c once: the queue is full');
+  t.equal(turn(s, 'd').state, 'waiting', 'd takes the place of a\'s newest waiting turn');
+  t.equal(s.request('e'), 'gateway', 'with every owner waiting once, a newcomer is refused (gateway)');
+  t.same({ owner: s.counters.refusedOwner, gateway: s.counters.refusedGateway }, { owner: 1, gateway: 2 }, 'all counted');
   t.equal(s.recovery().state, 'active', 'recoveries are never refused (and take the reserve)');
   t.equal(s.recovery().state, 'waiting', 'past the whole budget they wait, first in line');
+});
+
+t.test('a full queue refuses the flood, not the owner waiting for one read', async (t) => {
+  const s = new TurnScheduler(limits({ maxActive: 2, reserved: 1, perOwnerActive: 1, perOwnerTotal: 50, maxQueued: 5 }));
+  const flood = Array.from({ length: 6 }, () => turn(s, 'flood')); // one runs, five wait: the queue is full
+  t.equal(s.counters.queued, 5);
+  const good = turn(s, 'good');
+  t.equal(good.state, 'waiting', 'the good owner still gets a place in the queue');
+  t.equal(flood[5]!.state, 'done', 'the flood\'s newest waiting turn made room');
+  t.equal(flood[5]!.refused, 'gateway', 'refused (gateway)');
+  t.equal(await flood[5]!.granted, false);
+  const more: Turn[] = [];
+  for (let r = s.request('good'); typeof r !== 'string'; r = s.request('good')) more.push(r);
+  t.equal(more.length, 1, 'evicting stops once the two owners wait about as much (3 and 2)');
+  t.equal(flood.filter((x) => x.state === 'waiting').length, 3);
+  flood[0]!.release();
+  t.equal(good.state, 'active', 'and the good owner is served next');
 });
 
 t.test('recoveries go before every waiting client', async (t) => {
@@ -139,4 +159,32 @@ t.test('random work: the bounds hold at every step and everything is served', as
   for (const l of live.splice(0)) l.release();
   t.same({ active: s.counters.active, queued: s.counters.queued }, { active: 0, queued: 0 }, 'all released');
   t.ok(served > 500, `many reads served (${served})`);
+});
+
+t.test('ReadTurns: one claim per request, refusals as coded errors, a cancelled request stops', async (t) => {
+  const s = new TurnScheduler(limits({ maxActive: 2, reserved: 1, perOwnerActive: 1, perOwnerTotal: 2, maxQueued: 1 }));
+  let claims = 0;
+  const a = new ReadTurns(s, 'a', () => void claims++);
+  t.equal(await a.begin(), true, 'a turn at once');
+  t.equal(await a.begin(), true, 'held: asking again is free');
+  a.end();
+  t.equal(await a.begin(), true);
+  t.equal(claims, 1, 'claimed once for the whole request');
+  const a2 = new ReadTurns(s, 'a');
+  const waiting = a2.begin();
+  await t.rejects(new ReadTurns(s, 'a').begin(), { code: ErrorCode.RateLimited, temporary: true }, 'the owner\'s bound: 1010');
+  await t.rejects(new ReadTurns(s, 'b').begin(), { code: ErrorCode.Overloaded, temporary: true }, 'the gateway\'s queue: 1024');
+  a2.cancel();
+  t.equal(await waiting, false, 'cancelled while waiting: no turn');
+  t.equal(await a2.begin(), false, 'and none later');
+  await t.rejects(a2.hold(), { code: ErrorCode.Unavailable }, 'hold throws instead');
+  const refusing = new ReadTurns(s, 'c', () => {
+    throw new Error('no more requests');
+  });
+  await t.rejects(refusing.begin(), /no more requests/, 'a refused claim asks for no turn');
+  t.equal(s.counters.queued, 0);
+  a.cancel();
+  t.equal(s.counters.active, 1, 'cancel leaves a running turn to its reader');
+  a.end();
+  t.equal(s.counters.active, 0);
 });
