@@ -215,30 +215,35 @@ export class HistoryReader {
   /** Sequences of the messages a consumer delivers, up to lastSeq (of at most `total`). */
   private async seqsUpTo(stream: string, name: string, total: number, lastSeq: number, filter: string): Promise<number[]> {
     const seqs: number[] = [];
+    await this.scan(stream, name, total, filter, (seq) => seq > lastSeq || (seqs.push(seq), false));
+    return seqs;
+  }
+
+  /** Sequence of the k-th message a consumer delivers. */
+  private async nth(stream: string, name: string, k: number, filter: string): Promise<number> {
+    let i = 0;
+    let at = 0;
+    await this.scan(stream, name, k, filter, (seq) => {
+      at = seq;
+      return ++i === k;
+    });
+    return at;
+  }
+
+  /**
+   * Visits the sequences of up to `total` messages of a (headers-only) consumer, in as few pulls as
+   * the server allows, until `visit` returns true. Throws when the consumer delivers fewer.
+   */
+  private async scan(stream: string, name: string, total: number, filter: string, visit: (seq: number) => boolean): Promise<void> {
     let seen = 0;
     while (seen < total) {
       const before = seen;
       for await (const m of this.pull(stream, name, total - seen)) {
         seen++;
-        if (m.seq > lastSeq) return seqs;
-        seqs.push(m.seq);
+        if (visit(m.seq)) return;
       }
       if (seen === before) throw interrupted(filter, stream, total - seen);
     }
-    return seqs;
-  }
-
-  /** Sequence of the k-th message a consumer delivers (headers only: nothing else is needed). */
-  private async nth(stream: string, name: string, k: number, filter: string): Promise<number> {
-    let seen = 0;
-    while (seen < k) {
-      const before = seen;
-      for await (const m of this.pull(stream, name, k - seen)) {
-        if (++seen === k) return m.seq;
-      }
-      if (seen === before) throw interrupted(filter, stream, k - seen);
-    }
-    throw interrupted(filter, stream, 0);
   }
 
   /** Subject of the message stored at a sequence, or null when the stream does not hold it. */

@@ -44,7 +44,12 @@ export class ClientSubscription implements Member {
 
   /** Whether replaying from here reads JetStream (else the channel's window serves it all). */
   readsJetStream(from: ReplayFrom): boolean {
-    return 'start' in from || !(from.seq > this.channel.flushedSeq || this.channel.window.covers(from.seq));
+    return 'start' in from || !this.windowServes(from.seq);
+  }
+
+  /** Whether the channel's window holds everything from `seq` to its flushed position. */
+  private windowServes(seq: number): boolean {
+    return seq > this.channel.flushedSeq || this.channel.window.covers(seq);
   }
 
   /** Joins the fan-out at once: the client gets what follows the channel's flushed position. */
@@ -71,7 +76,7 @@ export class ClientSubscription implements Member {
     }
     while (this.state === 'replaying') {
       const flushed = ch.flushedSeq;
-      if (next > flushed || ch.window.covers(next)) {
+      if (this.windowServes(next)) {
         // One synchronous step: the window's tail, then the topic.
         const tail = ch.window.range(next, flushed);
         for (let i = 0; i < tail.length; i += REPLAY_BATCH) this.sendNow(tail.slice(i, i + REPLAY_BATCH));
