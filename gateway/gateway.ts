@@ -17,6 +17,7 @@ import { StreamProbe } from './health/stream-probe.js';
 import { historyHandler, type HistoryDeps } from './requests/history.js';
 import { presenceHandler } from './requests/presence.js';
 import { HistoryReader } from './history/reader.js';
+import { TurnScheduler } from './replay/scheduler.js';
 import { Hub } from './hub/hub.js';
 import { publishHandler } from './publish/handler.js';
 import { rpcHandler } from './rpc/handler.js';
@@ -114,7 +115,12 @@ export class Gateway {
       await streams.declare(config.nats.startupWaitSec);
       readiness.update({ streams: true });
       probe = new StreamProbe(streams, readiness, log);
-      const reader = new HistoryReader(nats);
+      const replay = config.limits.replay;
+      const turns = new TurnScheduler({
+        maxActive: replay.maxActive, reserved: replay.reservedForRecovery, maxQueued: replay.maxQueued,
+        perOwnerActive: config.websocket.maxActiveReplays, perOwnerTotal: config.websocket.maxReplays,
+      }, stats.replayTurns);
+      const reader = new HistoryReader(nats, turns, { inactiveSec: replay.consumerInactiveSec });
       let deps: SessionDeps | undefined;
       const server = new WsServer(config, log, {
         openSession: (conn: Conn, format: Format) => new Session(conn, format, deps as SessionDeps),

@@ -36,7 +36,9 @@ export const WebSocketSchema = Type.Object({
   allowJsFallback: Bool("start even when uWebSockets.js runs its slow JavaScript fallback (warns loudly)", false),
   maxMessagesPerSec: Int('messages a connection may send per second on average (token bucket refill; error 1010 past it)', 100, 1, 1_000_000),
   messageBurst: Int('messages a connection may send at once (token bucket size); refusals beyond what the rate forgives, this many, close it (4007)', 1_000, 1, 10_000_000),
-  maxPendingRequests: Int('requests (history, publish, rpc, presence, refresh) a connection may have awaiting their replies (error 1010 past it)', 64, 1, 100_000),
+  maxPendingRequests: Int('requests (history, publish, rpc, presence, refresh, and subscribes while they read JetStream) a connection may have awaiting their replies (error 1010 past it)', 64, 1, 100_000),
+  maxReplays: Int('JetStream reads (replays, history pages) a connection may have running or waiting for a turn (error 1010 past it)', 32, 1, 100_000),
+  maxActiveReplays: Int('JetStream reads a connection may run at once; more wait their turn', 2, 1, 1_000),
   maxConnectionsPerIp: Int('connections from one address (IPv6: one /64); more are closed with 4010 (0: no limit)', 1_000, 0, 10_000_000),
   allowedOrigins: Type.Array(Type.String(), {
     description: 'Origin header values browsers may connect from ("https://app.example.com", "https://*.example.com"); empty: any',
@@ -166,6 +168,10 @@ export const TelemetrySchema = Type.Object({
 
 /** Replays, JetStream consumers and the JetStream cost of history / rewind / latest. */
 export const ReplayLimitsSchema = Type.Object({
+  maxActive: Int('JetStream reads (replay chunks, history pages, gap recoveries) running at once, each with at most one consumer: the bound on the consumers the process holds', 64, 2, 100_000),
+  reservedForRecovery: Int('of maxActive, the reads only the gateway\'s own gap recoveries may take', 16, 1, 100_000),
+  maxQueued: Int('client reads waiting for a turn, gateway-wide (error 1024 past it)', 2_048, 0, 10_000_000),
+  consumerInactiveSec: Int('nats-server deletes a replay consumer idle this long (cleans up after a gateway that died mid-read)', 10, 1, 3_600),
 }, { additionalProperties: false, default: {} });
 
 /** Channels held by the process and the memory of their recent windows. */

@@ -289,7 +289,12 @@ export class Channel {
     this.gapSpan = undefined;
     let recovered = 0;
     for (let attempt = 0; this.state === 'recovering'; attempt++) {
+      // Recoveries take turns of the read budget too (first in line, with turns kept for them), so
+      // clients' replays cannot starve them and a mass recovery is not a mass of consumers.
+      const turn = this.deps.reader.recoveryTurn();
       try {
+        await turn.granted;
+        if (this.state !== 'recovering') break;
         const reads = this.deps.reader.read({ stream: this.stream, filter: this.ref.subject, start: { seq: this.detector.lastSeq + 1 } }, this.pick);
         for await (const batch of reads) {
           if (this.state !== 'recovering') break;
@@ -306,10 +311,13 @@ export class Channel {
         }
         if (this.state === 'recovering') this.state = 'live';
       } catch (e) {
+        turn.release();
         this.stats.recoveryErrors++;
         span?.addEvent('attempt failed', { 'exception.message': (e as Error).message });
         this.deps.log.warn({ channel: this.name, err: (e as Error).message, attempt }, 'channel recovery failed; retrying');
         await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
+      } finally {
+        turn.release();
       }
     }
     if (this.state === 'live') {

@@ -19,6 +19,7 @@ import type { Pub } from '../hub/publication.js';
 import type { Logger } from '../log.js';
 import type { Streams } from '../nats/streams.js';
 import type { Presence } from '../presence/presence.js';
+import { ReadTurns } from '../replay/reads.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { endSpan } from '../telemetry/tracing.js';
 import { ANONYMOUS, authorize, isAllowed, type Identity } from '../auth/identity.js';
@@ -156,14 +157,23 @@ export class Session implements SessionIo, Requester {
   /**
    * Runs an asynchronous request, at most `maxPendingRequests` at a time per connection: each may
    * hold JetStream reads or service calls, which the message rate alone does not bound.
-   * (Subscriptions are bounded by maxSubscriptions instead.)
+   * (A subscribe counts once it must read JetStream: `claimRequest`.)
    */
   private pending(id: number, run: () => Promise<void>): void {
+    try {
+      this.claimRequest();
+    } catch (e) {
+      return this.fail(id, e);
+    }
+    run().catch((e: unknown) => this.fail(id, e)).finally(() => this.inFlight--);
+  }
+
+  /** Counts one more request in flight; throws 1010 past `maxPendingRequests`. */
+  private claimRequest(): void {
     if (this.inFlight >= this.ws.maxPendingRequests) {
-      return this.error(id, new ClientError(ErrorCode.RateLimited, `more than ${this.ws.maxPendingRequests} requests in flight; wait for replies`, true));
+      throw new ClientError(ErrorCode.RateLimited, `more than ${this.ws.maxPendingRequests} requests in flight; wait for replies`, true);
     }
     this.inFlight++;
-    run().catch((e: unknown) => this.fail(id, e)).finally(() => this.inFlight--);
   }
 
   private onConnect(id: number, req: NonNullable<ClientMessage['connect']>): void {
@@ -218,13 +228,17 @@ export class Session implements SessionIo, Requester {
     if (this.subs.size >= this.ws.maxSubscriptions) {
       throw new ClientError(ErrorCode.TooManySubscriptions, `at most ${this.ws.maxSubscriptions} subscriptions per connection`);
     }
-    const sub = this.deps.hub.join(ref, (ch) => new ClientSubscription(ch, this, this.deps.reader));
+    // A replay counts as a request in flight from its first JetStream read to its end.
+    const turns = new ReadTurns(this.deps.reader.turns, this.id, () => this.claimRequest());
+    const sub = this.deps.hub.join(ref, (ch) => new ClientSubscription(ch, this, this.deps.reader, turns));
     this.subs.set(ref.channel, sub);
     const ch = sub.channel;
     let replied = false;
     try {
       await ch.ready;
-      const plan = await planSubscribe(ch, req, this.deps.streams, this.deps.reader);
+      const plan = await planSubscribe(ch, req, { streams: this.deps.streams, reader: this.deps.reader, turns });
+      // A replay from JetStream waits for its turn before the reply, so a refusal is its answer.
+      if (plan.from && sub.readsJetStream(plan.from) && !(await turns.begin())) return;
       if (sub.state === 'closed') return;
       this.reply(id, {
         subscribe: { channel: ref.channel, recovered: plan.recovered, position: { seq: ch.flushedSeq, epoch: this.deps.streams.epoch(ch.stream) } },
@@ -246,6 +260,9 @@ export class Session implements SessionIo, Requester {
       }
       this.dropSub(ref.channel, sub);
       throw e instanceof ClientError ? e : new ClientError(ErrorCode.Unavailable, `subscribe failed: ${(e as Error).message}`, true);
+    } finally {
+      turns.end();
+      if (turns.claimed) this.inFlight--;
     }
   }
 
@@ -310,6 +327,10 @@ export class Session implements SessionIo, Requester {
     stats.replayDeliveredBytes += frame.length;
   }
 
+  canWrite(): boolean {
+    return this.conn.buffered() <= this.ws.replayHighWaterBytes;
+  }
+
   writable(): Promise<void> {
     if (this.state === 'closed' || this.conn.buffered() <= this.ws.replayHighWaterBytes) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
@@ -342,6 +363,7 @@ export class Session implements SessionIo, Requester {
     if (this.state === 'closed') return;
     this.state = 'closed';
     for (const [channel, sub] of this.subs) this.dropSub(channel, sub);
+    this.deps.reader.turns.dropOwner(this.id);
     this.onDrain();
   }
 

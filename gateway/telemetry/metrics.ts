@@ -56,6 +56,9 @@ export class Metrics {
     const disconnects = counter('jetgate.nats.disconnects', 'NATS connection losses');
     const presenceEvents = counter('jetgate.presence.events', 'presence joins and leaves announced by this node');
     const presenceErrors = counter('jetgate.presence.errors', 'presence KV writes that failed (retried at the next heartbeat)');
+    const replayActive = gauge('jetgate.replay.reads.active', 'JetStream reads running (replays, history pages, gap recoveries): one consumer at most each');
+    const replayQueued = gauge('jetgate.replay.reads.queued', 'JetStream reads waiting for a turn of the read budget');
+    const replayRefused = counter('jetgate.replay.reads.refused', 'JetStream reads refused, by bound: connection (1010) or gateway (1024)');
 
     const live: Attributes = { mode: 'live' };
     const replay: Attributes = { mode: 'replay' };
@@ -82,8 +85,14 @@ export class Metrics {
       o.observe(presenceEvents, stats.presenceJoins, { event: 'join' });
       o.observe(presenceEvents, stats.presenceLeaves, { event: 'leave' });
       o.observe(presenceErrors, stats.presenceErrors);
+      const turns = stats.replayTurns;
+      o.observe(replayActive, turns.active);
+      o.observe(replayQueued, turns.queued);
+      o.observe(replayRefused, turns.refusedOwner, { bound: 'connection' });
+      o.observe(replayRefused, turns.refusedGateway, { bound: 'gateway' });
     }, [connections, subscriptions, channels, presenceMembers, natsConnected, opened, closed, received, receivedBytes,
-      delivered, deliveredBytes, dropped, recoveries, resumes, reconnects, disconnects, presenceEvents, presenceErrors]);
+      delivered, deliveredBytes, dropped, recoveries, resumes, reconnects, disconnects, presenceEvents, presenceErrors,
+      replayActive, replayQueued, replayRefused]);
   }
 
   replayed(seconds: number): void {

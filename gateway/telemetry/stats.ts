@@ -4,6 +4,7 @@
  * Pure: no OpenTelemetry here.
  */
 import { closeCodeLabel } from './close-codes.js';
+import { newTurnCounters, type TurnCounters } from '../replay/scheduler.js';
 
 export type DropReason = 'duplicate' | 'held_overflow' | 'not_in_stream';
 export type ResumeOutcome = 'recovered' | 'not_recovered' | 'failed';
@@ -33,6 +34,8 @@ export class Stats {
   presenceLeaves = 0;
   /** KV writes of presence entries that failed (the entry is rewritten at the next heartbeat). */
   presenceErrors = 0;
+  /** JetStream reads running and waiting for a turn, and refused turns (gateway/replay/scheduler.ts keeps them). */
+  readonly replayTurns: TurnCounters = newTurnCounters();
 
   connectionClosed(code: number): void {
     const label = closeCodeLabel(code);
