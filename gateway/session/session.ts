@@ -214,11 +214,12 @@ export class Session implements SessionIo, Requester {
     if (this.subs.size >= this.ws.maxSubscriptions) {
       throw new ClientError(ErrorCode.TooManySubscriptions, `at most ${this.ws.maxSubscriptions} subscriptions per connection`);
     }
-    const sub = this.deps.hub.join(ref, (ch) => new ClientSubscription(ch, this, this.deps.reader));
+    const sub = this.deps.hub.join(ref, this, (ch) => new ClientSubscription(ch, this, this.deps.reader));
     this.subs.set(ref.channel, sub);
     const ch = sub.channel;
     let replied = false;
     try {
+      this.deps.presence?.reserve(ref, this);
       await ch.ready;
       const plan = await planSubscribe(ch, req, this.deps.streams, this.deps.reader);
       if (sub.state === 'closed') return;
