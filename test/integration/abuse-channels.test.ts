@@ -9,6 +9,7 @@ import t from 'tap';
 import { ErrorCode } from '../../proto/codes.js';
 import type { ServerMessage } from '../../proto/codec.js';
 import { fixture } from '../helpers/fixture.js';
+import { parsePrometheus } from '../helpers/prometheus.js';
 import { sleep, waitFor } from '../helpers/ports.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { steadyClient } from '../helpers/steady-client.js';
@@ -92,6 +93,10 @@ t.test('new-channel flood: the channel budget holds, attackers are refused, othe
   const stats = gw.telemetry.stats;
   t.ok(stats.channelsEvicted > 0, `idle channels were evicted for new ones (${stats.channelsEvicted})`);
   t.ok(stats.channelRefusals.full + stats.channelRefusals.gateway_rate > 0 && stats.channelRefusals.connection_rate > 0, 'refusals are counted by reason');
+  const scrape = parsePrometheus(await (await fetch(`${f.control}/metrics`)).text());
+  t.equal(scrape.get('jetgate_channels_refused_total{reason="connection_rate"}'), stats.channelRefusals.connection_rate, 'refusals are in the metrics by reason');
+  t.equal(scrape.get('jetgate_channels_evicted_total'), stats.channelsEvicted, 'evictions too');
+  t.equal(scrape.type('jetgate_channels_window_bytes'), 'gauge', 'and the window bytes');
   t.ok(heapPeak - heapBefore < 200 * MiB, `heap growth bounded (${Math.round((heapPeak - heapBefore) / MiB)} MiB)`);
 
   for (const c of flooders) await c.close();

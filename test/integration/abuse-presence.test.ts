@@ -9,6 +9,7 @@ import t, { type Test } from 'tap';
 import { encodeClient, joinFrames, type ServerMessage } from '../../proto/codec.js';
 import { ErrorCode } from '../../proto/codes.js';
 import { fixture, type Fixture } from '../helpers/fixture.js';
+import { parsePrometheus } from '../helpers/prometheus.js';
 import { freePort, sleep, waitFor } from '../helpers/ports.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { steadyClient } from '../helpers/steady-client.js';
@@ -89,6 +90,9 @@ t.test('presence list amplification: reads are shared and capped, the read budge
   t.ok(refused.length > 0 && refused.every((m) => m.error?.temporary), `past the read budget: 1024, temporary (${refused.length} of 40)`);
   t.ok(wideReplies.some((m) => m.presence), 'within it: served');
   t.ok(stats.presenceRefusals.reads >= refused.length, 'refusals are counted');
+  const scrape = parsePrometheus(await (await fetch(`${f.control}/metrics`)).text());
+  t.equal(scrape.get('jetgate_presence_refused_total{reason="reads"}'), stats.presenceRefusals.reads, 'in the metrics by reason');
+  t.ok(scrape.get('jetgate_presence_reads_total{source="shared"}') > scrape.get('jetgate_presence_reads_total{source="kv"}'), 'most lists were shared reads');
   let again: ServerMessage | undefined;
   await waitFor('the good client served', async () => !!(again = await good.request({ presence: { channel: 'room:big' } })).presence, 10_000, 100);
   t.equal(members(again!).length, MAX_LISTED, 'the good client is served again');
