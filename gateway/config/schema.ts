@@ -167,7 +167,7 @@ export const ReplayLimitsSchema = Type.Object({
 export const ChannelLimitsSchema = Type.Object({
   max: Int('channels this process holds at once (lingering ones included: the longest idle gives way to a new one); past it a new channel is refused (1024)', 20_000, 1, 10_000_000),
   lingerSec: Int('seconds a channel without subscribers is kept (a reload resumes from its window)', 30, 0, 3600),
-  createPerSec: Int('new channels this process starts per second (each a JetStream request and a NATS subscription); past it 1024', 500, 1, 1_000_000),
+  createPerSec: Int('new channels this process starts per second (each a JetStream request and a NATS subscription); past it 1024', 1_000, 1, 1_000_000),
   createPerConnectionPerSec: Int('new channels one connection may start per second on average; past it 1010', 20, 1, 1_000_000),
   createPerConnectionBurst: Int('new channels one connection may start at once', 100, 1, 1_000_000),
   windowBytes: Int('estimated bytes all recent windows of this process hold together; past it the windows written to least recently give up their oldest entries', 256 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
