@@ -35,9 +35,6 @@ import { Telemetry } from './telemetry/telemetry.js';
 import { WsServer } from './transport/server.js';
 import { checkNative } from './transport/uws.js';
 
-/** How long a channel with no subscribers keeps its subscription and window (fast page reloads). */
-const LINGER_MS = 30_000;
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 export class Gateway {
@@ -125,12 +122,12 @@ export class Gateway {
       const server = new WsServer(config, log, {
         openSession: (conn: Conn, format: Format) => new Session(conn, format, deps as SessionDeps),
       }, stats);
-      const liveHub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, telemetry, lingerMs: LINGER_MS, tailCheckSec: config.tailCheckSec });
+      const liveHub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, telemetry, limits: config.limits.channels, tailCheckSec: config.tailCheckSec });
       hub = liveHub;
       watchStreamLeaders(nats.nc, (stream) => liveHub.recoverStream(stream));
       if (config.namespaces.some((ns) => ns.presence)) {
         const bucket = await ExpiringBucket.open(nats, { name: config.presence.bucket, ttlSec: config.presence.ttlSec, replicas: config.presence.replicas }, log);
-        presence = new Presence({ nc: nats.nc, bucket, fanout: server, config: config.presence, node, stats, log });
+        presence = new Presence({ nc: nats.nc, bucket, fanout: server, config: config.presence, limits: config.limits.presence, node, stats, log });
       }
       const history: HistoryDeps = { resolver, streams, reader, transcoder };
       const handlers: RequestHandlers = {
@@ -144,7 +141,7 @@ export class Gateway {
         { quietMs: config.control.commandWaitMs, maxMs: config.nats.requestTimeoutMs }, node, (cmd) => applyCommand(cmd, server.allSessions()), log);
       commands.listen();
       const p = presence;
-      telemetry.observe({ connections: () => server.connections, subscriptions: () => liveHub.subscriptions, channels: () => liveHub.size, presenceMembers: () => p?.members ?? 0, natsConnected: () => readiness.get().nats });
+      telemetry.observe({ connections: () => server.connections, subscriptions: () => liveHub.subscriptions, channels: () => liveHub.size, windowBytes: () => liveHub.windowBytes, presenceMembers: () => p?.members ?? 0, natsConnected: () => readiness.get().nats });
       const g = new Gateway(config, log, nats, streams, liveHub, server, telemetry, presence, commands, readiness, probe, verifier);
       gw = g;
       // Up before the WebSocket listener: /readyz says "not ready" until clients can connect.

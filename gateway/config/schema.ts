@@ -176,10 +176,22 @@ export const ReplayLimitsSchema = Type.Object({
 
 /** Channels held by the process and the memory of their recent windows. */
 export const ChannelLimitsSchema = Type.Object({
+  max: Int('channels this process holds at once (lingering ones included: the longest idle gives way to a new one); past it a new channel is refused (1024)', 20_000, 1, 10_000_000),
+  lingerSec: Int('seconds a channel without subscribers is kept (a reload resumes from its window)', 30, 0, 3600),
+  createPerSec: Int('new channels this process starts per second (each a JetStream request and a NATS subscription); past it 1024', 1_000, 1, 1_000_000),
+  createPerConnectionPerSec: Int('new channels one connection may start per second on average; past it 1010', 20, 1, 1_000_000),
+  createPerConnectionBurst: Int('new channels one connection may start at once', 100, 1, 1_000_000),
+  windowBytes: Int('estimated bytes all recent windows of this process hold together; past it the windows written to least recently give up their oldest entries', 256 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
 }, { additionalProperties: false, default: {} });
 
 /** Presence reads and join/leave pushes. */
 export const PresenceLimitsSchema = Type.Object({
+  maxMembers: Int('presence entries this process keeps alive (each a KV write per heartbeat); past it a presence subscribe is refused (1024)', 10_000, 1, 10_000_000),
+  perConnection: Int('presence channels one connection may be subscribed to; past it 1008', 8, 1, 100_000),
+  maxReads: Int('presence lists read from KV at once by this process (requests for the same channel share one read); past it 1024', 8, 1, 10_000),
+  maxListed: Int('most entries one presence list reads and returns', 1_000, 1, 1_000_000),
+  cacheMs: Int('a presence list is reused this long for further requests on the same channel (0: only concurrent ones share a read)', 500, 0, 60_000),
+  eventIntervalMs: Int('join/leave events of a channel are sent together at most once per interval; a join and leave of the same client within it cancel out (0: at once)', 250, 0, 60_000),
 }, { additionalProperties: false, default: {} });
 
 /** Log lines per cause. */
@@ -228,3 +240,5 @@ export type PresenceConfig = Static<typeof PresenceSchema>;
 export type TelemetryConfig = Static<typeof TelemetrySchema>;
 export type LimitsConfig = Static<typeof LimitsSchema>;
 export type LogLimits = Static<typeof LogLimitsSchema>;
+export type ChannelLimits = Static<typeof ChannelLimitsSchema>;
+export type PresenceLimits = Static<typeof PresenceLimitsSchema>;

@@ -18,6 +18,7 @@ import { endSpan, sampledFlag, type Span, type Tracing } from '../telemetry/trac
 import { GapDetector } from './gap.js';
 import { Pub } from './publication.js';
 import { RecentWindow } from './window.js';
+import type { WindowBudget } from './window-budget.js';
 
 /** Where frames go: uWS topics in the gateway. */
 export interface Fanout {
@@ -42,6 +43,8 @@ export interface ChannelDeps {
   relativeName(subject: string): string;
   /** Called when the stream behind the channel looks recreated (sequence went backwards). */
   suspectReset(ch: Channel): void;
+  /** The gateway-wide budget every channel's window charges. */
+  windowBudget: WindowBudget;
 }
 
 export type ChannelState = 'starting' | 'live' | 'recovering' | 'closed';
@@ -129,8 +132,9 @@ export class Channel {
     const startSeq = this.ref.wildcard
       ? await this.deps.streamLastSeq(this.stream)
       : (await this.deps.reader.lastOf(this.stream, this.ref.subject, this.pick))?.seq ?? 0;
+    if (this.state === 'closed') return; // evicted while starting: it holds nothing
     this.detector = new GapDetector(startSeq, this.ref.wildcard ? undefined : this.ref.subject);
-    this.win = new RecentWindow<Pub>(this.ref.namespace.window, startSeq);
+    this.win = new RecentWindow<Pub>(this.ref.namespace.window, startSeq, this.deps.windowBudget);
     this.flushed = startSeq;
     this.state = 'live';
     this.drainHeld();
@@ -355,5 +359,6 @@ export class Channel {
     this.held = [];
     this.pending = [];
     this.traced = 0;
+    this.win?.clear(); // gives its bytes back to the budget (undefined when closed while starting)
   }
 }

@@ -230,11 +230,12 @@ export class Session implements SessionIo, Requester {
     }
     // A replay counts as a request in flight from its first JetStream read to its end.
     const turns = new ReadTurns(this.deps.reader.turns, this.id, () => this.claimRequest());
-    const sub = this.deps.hub.join(ref, (ch) => new ClientSubscription(ch, this, this.deps.reader, turns));
+    const sub = this.deps.hub.join(ref, this, (ch) => new ClientSubscription(ch, this, this.deps.reader, turns));
     this.subs.set(ref.channel, sub);
     const ch = sub.channel;
     let replied = false;
     try {
+      this.deps.presence?.reserve(ref, this);
       await ch.ready;
       const plan = await planSubscribe(ch, req, { streams: this.deps.streams, reader: this.deps.reader, turns });
       // A replay from JetStream waits for its turn before the reply, so a refusal is its answer.

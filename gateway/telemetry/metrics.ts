@@ -13,6 +13,8 @@ export interface Gauges {
   connections(): number;
   subscriptions(): number;
   channels(): number;
+  /** Estimated bytes all recent windows hold. */
+  windowBytes(): number;
   presenceMembers(): number;
   natsConnected(): boolean;
 }
@@ -41,7 +43,12 @@ export class Metrics {
     const connections = gauge('jetgate.connections', 'open WebSocket connections');
     const subscriptions = gauge('jetgate.subscriptions', 'client subscriptions on this node');
     const channels = gauge('jetgate.channels', 'active channels on this node (one NATS subscription each)');
+    const windowBytes = gauge('jetgate.channels.window.bytes', 'estimated bytes the recent windows of all channels hold (limits.channels.windowBytes)');
+    const channelRefusals = counter('jetgate.channels.refused', 'new channels refused, by reason (full, connection_rate, gateway_rate)');
+    const channelsEvicted = counter('jetgate.channels.evicted', 'idle channels removed early to make room for a new one');
     const presenceMembers = gauge('jetgate.presence.members', 'presence entries this node keeps alive');
+    const presenceRefusals = counter('jetgate.presence.refused', 'presence subscribes and lists refused, by reason (members, per_connection, reads)');
+    const presenceReads = counter('jetgate.presence.reads', 'presence lists requested, by source (kv: read from KV, shared: answered by another request\'s read)');
     const natsConnected = gauge('jetgate.nats.connected', '1 while the NATS connection is up');
     const opened = counter('jetgate.connections.opened', 'WebSocket connections accepted');
     const closed = counter('jetgate.connections.closed', 'WebSocket connections closed, by close code (4008: slow consumer)');
@@ -66,6 +73,12 @@ export class Metrics {
       o.observe(connections, gauges.connections());
       o.observe(subscriptions, gauges.subscriptions());
       o.observe(channels, gauges.channels());
+      o.observe(windowBytes, gauges.windowBytes());
+      for (const [reason, n] of Object.entries(stats.channelRefusals)) o.observe(channelRefusals, n, { reason });
+      o.observe(channelsEvicted, stats.channelsEvicted);
+      for (const [reason, n] of Object.entries(stats.presenceRefusals)) o.observe(presenceRefusals, n, { reason });
+      o.observe(presenceReads, stats.presenceReads, { source: 'kv' });
+      o.observe(presenceReads, stats.presenceReadsShared, { source: 'shared' });
       o.observe(presenceMembers, gauges.presenceMembers());
       o.observe(natsConnected, gauges.natsConnected() ? 1 : 0);
       o.observe(opened, stats.connectionsOpened);
@@ -90,7 +103,7 @@ export class Metrics {
       o.observe(replayQueued, turns.queued);
       o.observe(replayRefused, turns.refusedOwner, { bound: 'connection' });
       o.observe(replayRefused, turns.refusedGateway, { bound: 'gateway' });
-    }, [connections, subscriptions, channels, presenceMembers, natsConnected, opened, closed, received, receivedBytes,
+    }, [connections, subscriptions, channels, windowBytes, channelRefusals, channelsEvicted, presenceRefusals, presenceReads, presenceMembers, natsConnected, opened, closed, received, receivedBytes,
       delivered, deliveredBytes, dropped, recoveries, resumes, reconnects, disconnects, presenceEvents, presenceErrors,
       replayActive, replayQueued, replayRefused]);
   }

@@ -8,6 +8,10 @@ import { newTurnCounters, type TurnCounters } from '../replay/scheduler.js';
 
 export type DropReason = 'duplicate' | 'held_overflow' | 'not_in_stream';
 export type ResumeOutcome = 'recovered' | 'not_recovered' | 'failed';
+/** Why a new channel was refused: the budget was full, or its connection's or the process's rate. */
+export type ChannelRefusal = 'full' | 'connection_rate' | 'gateway_rate';
+/** Why a presence subscribe or list was refused: the process's members or reads budget, the connection's share. */
+export type PresenceRefusal = 'members' | 'per_connection' | 'reads';
 
 export class Stats {
   /** Publications received on the live path (republished by JetStream). */
@@ -36,6 +40,13 @@ export class Stats {
   presenceErrors = 0;
   /** JetStream reads running and waiting for a turn, and refused turns (gateway/replay/scheduler.ts keeps them). */
   readonly replayTurns: TurnCounters = newTurnCounters();
+  readonly channelRefusals: Record<ChannelRefusal, number> = { full: 0, connection_rate: 0, gateway_rate: 0 };
+  /** Idle channels removed early to make room for a new one. */
+  channelsEvicted = 0;
+  readonly presenceRefusals: Record<PresenceRefusal, number> = { members: 0, per_connection: 0, reads: 0 };
+  /** Presence lists read from KV, and requests answered by a read already under way or just done. */
+  presenceReads = 0;
+  presenceReadsShared = 0;
 
   connectionClosed(code: number): void {
     const label = closeCodeLabel(code);
