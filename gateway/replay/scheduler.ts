@@ -12,6 +12,7 @@
  * others out of the queue). The gateway's own gap recoveries go first and have `reserved` turns clients
  * can never take, so clients' replays cannot starve them; they are never refused.
  */
+import { newTurnCounters, type TurnCounters } from '../telemetry/stats.js';
 
 export interface SchedulerLimits {
   /** Reads running at once, gateway-wide. */
@@ -25,16 +26,6 @@ export interface SchedulerLimits {
   /** Reads one owner may have running or waiting. */
   perOwnerTotal: number;
 }
-
-/** Counters the scheduler keeps current, read by the metrics. */
-export interface TurnCounters {
-  active: number;
-  queued: number;
-  refusedOwner: number;
-  refusedGateway: number;
-}
-
-export const newTurnCounters = (): TurnCounters => ({ active: 0, queued: 0, refusedOwner: 0, refusedGateway: 0 });
 
 /** Why a turn was refused: the owner's own bound, or the gateway's queue. */
 export type Refusal = 'owner' | 'gateway';

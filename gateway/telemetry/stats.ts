@@ -4,7 +4,16 @@
  * Pure: no OpenTelemetry here.
  */
 import { closeCodeLabel } from './close-codes.js';
-import { newTurnCounters, type TurnCounters } from '../replay/scheduler.js';
+
+/** Counters the replay scheduler (gateway/replay/scheduler.ts) keeps current, read by the metrics. */
+export interface TurnCounters {
+  active: number;
+  queued: number;
+  refusedOwner: number;
+  refusedGateway: number;
+}
+
+export const newTurnCounters = (): TurnCounters => ({ active: 0, queued: 0, refusedOwner: 0, refusedGateway: 0 });
 
 export type DropReason = 'duplicate' | 'held_overflow' | 'not_in_stream';
 export type ResumeOutcome = 'recovered' | 'not_recovered' | 'failed';
