@@ -18,74 +18,10 @@ import { checkStartOptions } from './position.js';
 import { reconnectAfter, type DisconnectAdvice } from './reconnect.js';
 import { TokenRefresher } from './refresh.js';
 import { PendingRequests, type Reply, type ReplyBody } from './requests.js';
-import { SharedLink, type PendingCall, type SharedOptions } from './shared/tab.js';
+import type { ClientEvents, ClientOptions, HistoryOptions, PublishOptions, RpcOptions, CallOptions, ClientState } from './options.js';
+import { SharedLink, type PendingCall } from './shared/tab.js';
 import { ChannelSubscription, type SubscribeOptions, type Subscription, type SubscriptionHost } from './subscription.js';
 import { Timer } from './timer.js';
-
-export type ClientState = 'connecting' | 'connected' | 'disconnected' | 'closed';
-
-export interface ClientEvents {
-  state: ClientState;
-  /** Connected (again); subscriptions are being resumed. */
-  connected: ConnectInfo;
-  /** The connection ended; says whether and when the client reconnects. */
-  disconnected: DisconnectInfo;
-  /** Something failed outside any request: a refused connect, a token callback, a closing error. */
-  error: JetgateError;
-}
-
-export interface ClientOptions {
-  /** The gateway's WebSocket URL (ws:// or wss://). */
-  url: string;
-  /** Subprotocol: 'proto' (binary, the default) or 'json'. */
-  format?: Format;
-  /** A fixed token (JWT). */
-  token?: string;
-  /** Supplies a token on every (re)connect and before the current one expires; wins over `token`. */
-  getToken?: () => Promise<string> | string;
-  /** Client name and version, for the gateway's logs. */
-  name?: string;
-  /** WebSocket implementation; defaults to globalThis.WebSocket. On Node 20 pass the `ws` package's. */
-  WebSocket?: WebSocketCtor;
-  /** Reconnect and resubscribe delays. */
-  backoff?: BackoffOptions;
-  /** Client-side deadline of requests (ms); default 10 000. */
-  requestTimeoutMs?: number;
-  /**
-   * Shared mode (browsers): the tabs of this origin share one WebSocket, owned by a SharedWorker
-   * running `shared.worker`. Where SharedWorker is missing or fails to start, the tab connects on
-   * its own. See docs/shared-mode.md.
-   */
-  shared?: SharedOptions;
-}
-
-export interface CallOptions {
-  /** Overrides `requestTimeoutMs` for this call. */
-  timeoutMs?: number;
-}
-
-export interface PublishOptions extends CallOptions {
-  /** Same key, same channel: stored once. Generated when absent (and kept for the SDK's retry). */
-  idempotencyKey?: string;
-  /** Headers stored with the publication (the gateway drops reserved ones: Jetgate-*, Nats-*). */
-  headers?: Record<string, string>;
-}
-
-export interface RpcOptions {
-  /** Deadline for the handler, enforced by the gateway; the client waits a little longer. */
-  timeoutMs?: number;
-  /** Headers passed on to the service, e.g. traceparent (the gateway drops Jetgate-*, Nats-*). */
-  headers?: Record<string, string>;
-}
-
-export interface HistoryOptions extends CallOptions {
-  /** First sequence wanted (0: the oldest held). */
-  fromSeq?: number;
-  /** At most this many (the gateway caps it). */
-  limit?: number;
-  /** Newest first, ending at fromSeq. */
-  reverse?: boolean;
-}
 
 /** Silence tolerated past the ping interval before the connection counts as dead. */
 const PING_GRACE_MS = 10_000;

@@ -1,9 +1,8 @@
 /** jetgate client SDK: browsers and Node 20 from one code base. */
 export { JetgateClient } from './client.js';
-export type { CallOptions, ClientEvents, ClientOptions, ClientState, HistoryOptions, PublishOptions, RpcOptions } from './client.js';
+export type { CallOptions, ClientEvents, ClientOptions, ClientState, HistoryOptions, PublishOptions, RpcOptions, SharedOptions } from './options.js';
 export type { BackoffOptions } from './backoff.js';
 export type { WebSocketCtor, WebSocketLike } from './connection.js';
-export type { SharedOptions } from './shared/tab.js';
 export type { Listener } from './emitter.js';
 export { ClientCloseCode, JetgateError, type ErrorKind } from './errors.js';
 export type {

@@ -6,7 +6,8 @@
  * channel's history), runs the tabs' requests and relays the connection's events. Knows ports and
  * a client only through the interfaces below, so unit tests drive it with fakes.
  */
-import type { ClientEvents, ClientState, JetgateClient } from '../client.js';
+import type { JetgateClient } from '../client.js';
+import type { ClientEvents, ClientState } from '../options.js';
 import type { ConnectInfo, Position, Publication, SubscribedInfo } from '../messages.js';
 import type { StartOptions } from '../position.js';
 import type { SubscribeOptions, Subscription } from '../subscription.js';

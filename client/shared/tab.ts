@@ -7,22 +7,13 @@
  */
 import type { Publication as WirePublication } from '../../proto/codec.js';
 import type { BackoffOptions } from '../backoff.js';
-import type { ClientEvents, ClientOptions, ClientState } from '../client.js';
+import type { ClientEvents, ClientOptions, ClientState, SharedOptions } from '../options.js';
 import { JetgateError } from '../errors.js';
 import type { ConnectInfo } from '../messages.js';
 import { checkStartOptions } from '../position.js';
 import { ChannelSubscription, type SubscribeOptions, type SubscriptionHost } from '../subscription.js';
 import { Timer } from '../timer.js';
 import { fromWire, toWire, type CallOp, type PortLike, type ToTab, type ToWorker } from './wire.js';
-
-export interface SharedOptions {
-  /** URL of the worker script (the SDK's jetgate-worker.min.js, served by the app on its origin). */
-  worker: string;
-  /** Tabs share a connection only with the same key (and URL and format): e.g. the signed-in user. */
-  key?: string;
-  /** Wait for the worker's first answer before the tab connects on its own instead (default 5 000 ms). */
-  startTimeoutMs?: number;
-}
 
 /** A call made before the worker answered, replayed by the client if it falls back. */
 export interface PendingCall {

@@ -3,7 +3,7 @@
  * (shared mode). Plain objects that survive structured cloning: errors travel as their fields and
  * are rebuilt on the other side (a cloned Error loses `kind`, `code` and `temporary`).
  */
-import type { ClientEvents, ClientState } from '../client.js';
+import type { ClientEvents, ClientState } from '../options.js';
 import { JetgateError, type ErrorKind } from '../errors.js';
 import type { ClientInfo, ConnectInfo, Position, Publication, UnsubscribedInfo } from '../messages.js';
 import type { StartOptions } from '../position.js';
