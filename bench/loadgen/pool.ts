@@ -111,14 +111,15 @@ export class LoadPool {
 
   /**
    * Collects once `expected` deliveries arrived since the last reset, or when nothing more came for
-   * 250 ms (after 10 s at most): the tail of a run, after its publisher finished.
+   * `quietMs` (after 10 s at most): the tail of a run, after its publisher finished.
    */
-  async collectTail(expected: number, until?: number): Promise<Collected> {
+  async collectTail(expected: number, until?: number, quietMs = 250): Promise<Collected> {
     let got = await this.collect(until);
-    for (let last = -1, i = 0; got.deliveries < expected && got.deliveries !== last && i < 40; i++) {
-      last = got.deliveries;
+    for (let last = got.deliveries, lastAt = Date.now(), end = lastAt + 10_000; got.deliveries < expected && Date.now() < end;) {
       await sleep(250);
       got = await this.collect(until);
+      if (got.deliveries !== last) [last, lastAt] = [got.deliveries, Date.now()];
+      else if (Date.now() - lastAt >= quietMs) break;
     }
     return got;
   }

@@ -100,7 +100,8 @@ export const PROBE_FIRST_ID = 3;
 const jetgate: ClientProtocol = {
   target: () => ({ path: '/ws', protocol: SUBPROTOCOL.proto }),
   probe(ws, channel, id) {
-    ws.send(encodeClient('proto', { id, history: { channel, limit: 1, reverse: true } }));
+    // The oldest publication: one short-lived consumer (a reverse read searches with many).
+    ws.send(encodeClient('proto', { id, history: { channel, limit: 1 } }));
   },
   start(ws, channel, token, sink, opts) {
     // A refused token: error 1021 to the connect, then close 4002.
