@@ -264,7 +264,9 @@ async function slowBodies(t: Target, out: AttackOutcome, n: number, everyMs: num
   const one = () => new Promise<void>((resolve) => {
     out.connections++;
     const sock = tcpConnect({ host: t.host, port: t.controlPort });
+    const giveUp = setTimeout(() => sock.destroy(), 5_000); // a full accept queue answers nothing
     sock.once('connect', () => {
+      clearTimeout(giveUp);
       open.add(sock);
       sock.write(head);
       out.sent += head.length;
