@@ -174,7 +174,7 @@ function reset(): void {
   cpuBase = cpuUsage();
 }
 
-/** Sends a probe on every connection each `intervalMs`; a probe unanswered after `timeoutMs` failed. */
+/** Sends a probe on every connection once per `intervalMs`; a probe unanswered after `timeoutMs` failed. */
 function probe(intervalMs: number, timeoutMs: number): void {
   clearInterval(probes.timer);
   probes.timer = undefined;
@@ -182,16 +182,18 @@ function probe(intervalMs: number, timeoutMs: number): void {
   const send = proto?.probe;
   if (!send) throw new Error('this system has no requests to probe with');
   probes.timeoutMs = timeoutMs;
+  // One connection at a time, in turn, so that the probes are spread over the interval rather
+  // than a burst of one per connection.
+  let turn = 0;
   probes.timer = setInterval(() => {
     expireProbes();
-    const t = nowMicros();
-    for (const c of conns) {
-      const id = probes.nextId++;
-      probes.pending.set(id, t);
-      probes.sent++;
-      send(c.ws, c.channel, id);
-    }
-  }, intervalMs);
+    const c = conns[turn++ % conns.length];
+    if (!c) return;
+    const id = probes.nextId++;
+    probes.pending.set(id, nowMicros());
+    probes.sent++;
+    send(c.ws, c.channel, id);
+  }, Math.max(1, intervalMs / Math.max(1, conns.length)));
 }
 
 function awaitEach(n: number, timeoutMs: number): Promise<AwaitReply> {
