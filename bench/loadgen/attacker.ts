@@ -17,6 +17,8 @@ import { readEnvelopes } from './protocols.js';
 type Body = Omit<ClientMessage, 'id'>;
 
 const REPLY_TIMEOUT_MS = 10_000;
+/** How long the replay flood holds a round of subscriptions: their replays run meanwhile. */
+const REPLAY_HOLD_MS = 1_000;
 /** A `sinceTime` past the largest date JavaScript can represent (8.64e15 ms). */
 const UNREPRESENTABLE_TIME = 9e15;
 
@@ -150,11 +152,15 @@ interface Members {
   pushes: number;
 }
 
-/** Subscribes `count` fresh channels at once, waits for the replies, unsubscribes them: again until the deadline. */
-async function subscribeRounds(c: AttackConn, count: number, alive: () => boolean, channel: () => string, opts: Body['subscribe'] = {}): Promise<void> {
+/**
+ * Subscribes `count` fresh channels at once, waits for the replies, holds them `holdMs` (replays
+ * follow their reply), unsubscribes them: again until the deadline.
+ */
+async function subscribeRounds(c: AttackConn, count: number, alive: () => boolean, channel: () => string, opts: Body['subscribe'] = {}, holdMs = 0): Promise<void> {
   while (alive() && !c.closed) {
     const names = Array.from({ length: count }, channel);
     const replies = await Promise.all(names.map((name) => c.request({ subscribe: { ...opts, channel: name } })));
+    for (const end = Date.now() + holdMs; alive() && !c.closed && Date.now() < end;) await sleep(50);
     if (!alive() || c.closed) return;
     await Promise.all(names.filter((_, i) => replies[i]?.subscribe).map((name) => c.request({ unsubscribe: { channel: name } })));
   }
@@ -184,7 +190,7 @@ async function run(durationMs: number): Promise<AttackOutcome> {
   let counter = 0;
   switch (s.kind) {
     case 'replay':
-      await lanes(t, out, s.connections, deadline, (c) => subscribeRounds(c, s.subscribes, before, () => `${ABUSE_NS.wild}:*/v${counter++}`, { sinceTime: 1 }));
+      await lanes(t, out, s.connections, deadline, (c) => subscribeRounds(c, s.subscribes, before, () => `${ABUSE_NS.wild}:*/v${counter++}`, { sinceTime: 1 }, REPLAY_HOLD_MS));
       break;
     case 'channels':
       await lanes(t, out, s.connections, deadline, (c) => subscribeRounds(c, s.subscribes, before, () => `${ABUSE_NS.open}:flood-${counter++}`));

@@ -13,7 +13,7 @@ export const ABUSE_NS = {
 } as const;
 
 export type AttackSpec =
-  /** Each connection subscribes `subscribes` wildcard variants with `sinceTime: 1` (a replay each), unsubscribes them, again with new ones. */
+  /** Each connection subscribes `subscribes` wildcard variants with `sinceTime: 1` (a replay each), holds them 1 s, unsubscribes them, again with new ones. */
   | { kind: 'replay'; connections: number; subscribes: number }
   /** Each connection subscribes `subscribes` channels never used before (the first subscriber of each), unsubscribes them, again. */
   | { kind: 'channels'; connections: number; subscribes: number }
