@@ -71,10 +71,10 @@ test-chaos: build nats ## Only the chaos test: 3-node NATS cluster, 2 gateways, 
 # Benchmarks raise the open-files limit to the hard limit (tens of thousands of sockets).
 BENCH = ulimit -n "$$(ulimit -Hn)"; BENCH_COMMAND="make $@" node dist/bench/run.js
 
-bench: build nats ## Benchmarks against peers, side by side (~20 min; on a quiet machine): bench/results/
+bench: build nats ## Benchmarks against peers, side by side, and the abuse scenario (~25 min; on a quiet machine): bench/results/
 	$(BENCH) --profile full
 
-bench-quick: build nats ## A short benchmark run (under 2 minutes): bench/results/
+bench-quick: build nats ## A short benchmark run (about 4 minutes): bench/results/
 	$(BENCH) --profile quick
 
 bench-profile: build nats ## jetgate and nats-server at a steady load; CPU profiles of the gateway in bench/results/tmp/prof
