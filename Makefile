@@ -88,10 +88,10 @@ test-chaos: build ## Only the chaos test: 3-node NATS cluster, 2 gateways, 60 cl
 # Benchmarks raise the open-files limit to the hard limit (tens of thousands of sockets).
 BENCH = $(WITH_NATS) ulimit -n "$$(ulimit -Hn)"; BENCH_COMMAND="make $@" node dist/bench/run.js
 
-bench: build ## Benchmarks against peers, side by side (~20 min; on a quiet machine): bench/results/
+bench: build ## Benchmarks against peers, side by side, and the abuse scenario (~25 min; on a quiet machine): bench/results/
 	$(BENCH) --profile full
 
-bench-quick: build ## A short benchmark run (under 2 minutes): bench/results/
+bench-quick: build ## A short benchmark run, the abuse scenario included (about 4 minutes): bench/results/
 	$(BENCH) --profile quick
 
 bench-profile: build ## jetgate and nats-server at a steady load; CPU profiles of the gateway in bench/results/tmp/prof
