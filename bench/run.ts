@@ -1,16 +1,13 @@
 /**
  * `make bench` / `make bench-quick`: runs every scenario of a profile on every system, one system
  * at a time on the same machine, and writes bench/results/<date>-<profile>.{json,md,svg}.
- *
- *   node dist/bench/run.js [--profile quick|full] [--systems nats,jetgate,socketio,uws]
- *                          [--scenarios fanout,connections,resume,abuse] [--out DIR] [--gateway-prof DIR]
- *                          [--gateway-cli OTHER_BUILD/dist/gateway/cli.js]
+ * `node dist/bench/run.js --help` lists the options.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { UsageError, parseCommand, type CommandSpec } from '../gateway/cli/usage.js';
 import { loadAverage } from './lib/proc.js';
 import type { SystemName } from './loadgen/protocols.js';
 import { SYSTEMS, startSystem, type System, type SystemOptions } from './peers/systems.js';
@@ -56,22 +53,36 @@ async function withSystem<T>(name: SystemName, opts: SystemOptions, f: (s: Syste
   }
 }
 
+const SCENARIOS = ['fanout', 'connections', 'resume', 'abuse'];
+
+const BENCH: CommandSpec = {
+  name: 'bench',
+  program: 'node dist/bench/run.js',
+  summary: 'Benchmarks jetgate and its peers side by side on this machine; writes bench/results/<date>-<profile>.{json,md,svg}.',
+  options: {
+    profile: { type: 'string', value: 'NAME', description: `sizes and durations: ${Object.keys(PROFILES).join(', ')} (default quick)` },
+    systems: { type: 'string', value: 'LIST', description: `systems to run, comma-separated (default ${SYSTEMS.join(',')})` },
+    scenarios: { type: 'string', value: 'LIST', description: `scenarios to run, comma-separated (default ${SCENARIOS.join(',')})` },
+    out: { type: 'string', value: 'DIR', description: 'where the report goes (default bench/results)' },
+    'gateway-prof': { type: 'string', value: 'DIR', description: 'write CPU profiles of the gateway there' },
+    'gateway-cli': { type: 'string', value: 'FILE', description: 'run another build\'s gateway (OTHER/dist/gateway/cli.js), for before/after' },
+  },
+  notes: 'make bench runs --profile full, make bench-quick --profile quick.',
+};
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      profile: { type: 'string', default: 'quick' },
-      systems: { type: 'string', default: SYSTEMS.join(',') },
-      scenarios: { type: 'string', default: 'fanout,connections,resume,abuse' },
-      out: { type: 'string', default: join(root, 'bench/results') },
-      'gateway-prof': { type: 'string' },
-      'gateway-cli': { type: 'string' },
-    },
-  });
-  const profile = PROFILES[values.profile as keyof typeof PROFILES];
-  if (!profile) throw new Error(`unknown profile ${values.profile}: quick or full`);
+  const parsed = parseCommand(BENCH, process.argv.slice(2));
+  if (!parsed) return;
+  const values = {
+    profile: 'quick', systems: SYSTEMS.join(','), scenarios: SCENARIOS.join(','), out: join(root, 'bench/results'),
+    ...parsed.values,
+  } as Record<string, string | undefined>;
+  const profile = Object.hasOwn(PROFILES, values.profile as string) ? PROFILES[values.profile as keyof typeof PROFILES] : undefined;
+  if (!profile) throw new UsageError(BENCH.name, `unknown profile "${values.profile}": ${Object.keys(PROFILES).join(', ')}`);
   const systems = (values.systems as string).split(',') as SystemName[];
-  for (const s of systems) if (!SYSTEMS.includes(s)) throw new Error(`unknown system ${s}: ${SYSTEMS.join(', ')}`);
+  for (const s of systems) if (!SYSTEMS.includes(s)) throw new UsageError(BENCH.name, `unknown system "${s}": ${SYSTEMS.join(', ')}`);
   const scenarios = new Set((values.scenarios as string).split(','));
+  for (const s of scenarios) if (!SCENARIOS.includes(s)) throw new UsageError(BENCH.name, `unknown scenario "${s}": ${SCENARIOS.join(', ')}`);
   const sysOpts: SystemOptions = {
     ...(values['gateway-prof'] ? { gatewayExecArgv: ['--cpu-prof', `--cpu-prof-dir=${resolve(values['gateway-prof'])}`] } : {}),
     ...(values['gateway-cli'] ? { gatewayCli: resolve(values['gateway-cli']) } : {}),
@@ -182,6 +193,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
+  if (e instanceof UsageError) {
+    console.error(`bench: ${e.message}\nSee \`node dist/bench/run.js --help\`.`);
+    process.exit(2);
+  }
   console.error(e);
   process.exit(1);
 });

@@ -15,6 +15,8 @@ export interface OptionSpec {
 
 export interface CommandSpec {
   name: string;
+  /** The program the usage line names (default: jetgate, and `name` is its command). */
+  program?: string;
   /** One line for the command list. */
   summary: string;
   /** Positional arguments, as the usage line shows them. */
@@ -40,7 +42,7 @@ export function helpText(spec: CommandSpec): string {
     .map(([name, o]) => [`--${name}${o.value ? ` ${o.value}` : ''}`, o.description + (o.multiple ? ' (repeatable)' : '')] as const);
   const width = Math.max(...rows.map(([n]) => n.length));
   return [
-    `Usage: jetgate ${spec.name}${spec.args ? ` ${spec.args}` : ''} [options]`,
+    `Usage: ${spec.program ?? `jetgate ${spec.name}`}${spec.args ? ` ${spec.args}` : ''} [options]`,
     '',
     spec.summary,
     '',
