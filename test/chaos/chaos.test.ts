@@ -1,3 +1,4 @@
+// own-slot: runs a 3-node NATS cluster (test/run.sh runs it after the other files, alone)
 /**
  * The chaos test (`make test-chaos`): a 3-node NATS cluster with an R3 stream, two gateway
  * processes behind a round-robin balancer, 60 SDK clients spread over them, and a publisher
