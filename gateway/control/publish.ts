@@ -9,7 +9,9 @@ import type { JsonValue } from '../../proto/codec.js';
 import type { ChannelRef } from '../channels/grammar.js';
 import { ClientError } from '../errors.js';
 import { stripReservedHeaders } from '../headers/outgoing.js';
-import { natsHeaders, type JetStreamClient } from '../nats/connection.js';
+import type { JetStreamClient } from '../nats/connection.js';
+import type { NatsFailure } from '../nats/failure.js';
+import { storePublication } from '../nats/store.js';
 import { resolvePayload } from '../schemas/payload.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 import type { PublishBody } from './schemas.js';
@@ -31,17 +33,15 @@ export function payloadOf(input: PublishBody, transcoder: Transcoder): Uint8Arra
 /** Stores a publication; a repeated idempotency key within the stream's duplicate window is stored once. */
 export async function publishTo(js: JetStreamClient, ref: ChannelRef, input: PublishBody, data: Uint8Array): Promise<{ seq: number; duplicate: boolean }> {
   if (ref.wildcard) throw new ClientError(ErrorCode.BadChannel, 'publish needs a channel without wildcards');
-  const h = natsHeaders();
-  for (const [k, v] of stripReservedHeaders(input.headers)) h.set(k, v);
-  if (input.type) h.set(Header.Type, input.type);
+  const headers = [...stripReservedHeaders(input.headers)];
+  if (input.type) headers.push([Header.Type, input.type]);
   try {
-    const ack = await js.publish(ref.subject, data, { headers: h, msgID: input.idempotencyKey });
+    const ack = await storePublication(js, { subject: ref.subject, data, headers, msgId: input.idempotencyKey });
     return { seq: ack.seq, duplicate: ack.duplicate };
   } catch (e) {
-    const msg = (e as Error).message;
-    // nats.js codes: '503' no responders (JetStream down), 'TIMEOUT' no ack in time.
-    const code = (e as { code?: string }).code;
-    if (code === '503' || code === 'TIMEOUT') throw new ClientError(ErrorCode.Unavailable, `JetStream unavailable: ${msg}`, true);
-    throw new ClientError(ErrorCode.PublishFailed, `JetStream did not store the publication: ${msg}`);
+    const f = e as NatsFailure;
+    // A temporary failure (failure.ts) is the API's 503: the same request may work in a moment.
+    if (f.temporary) throw new ClientError(ErrorCode.Unavailable, `JetStream unavailable: ${f.message}`, true);
+    throw new ClientError(ErrorCode.PublishFailed, `JetStream did not store the publication: ${f.message}`);
   }
 }

@@ -2,8 +2,8 @@
  * Reads a channel's history from JetStream: short-lived R1 in-memory consumers filtered on the
  * channel's subject, read in batches (so replay follows the reader's pace), deleted when done.
  */
-import { AckPolicy, DeliverPolicy, nanos, type ConsumerConfig } from 'nats';
-import type { Nats, MsgHdrs, JsMsg } from '../nats/connection.js';
+import { AckPolicy, DeliverPolicy, nanos, type ConsumerConfig, type Nats, type MsgHdrs, type JsMsg } from '../nats/connection.js';
+import { classify } from '../nats/failure.js';
 
 /** A message as stored in JetStream, with what the gateway needs of it. */
 export interface PubRecord {
@@ -145,7 +145,7 @@ export class HistoryReader {
   /** Subject of the message stored at a sequence, or null when the stream does not hold it. */
   async subjectAt(stream: string, seq: number): Promise<string | null> {
     try {
-      return (await this.nats.jsm.streams.getMessage(stream, { seq })).subject;
+      return (await this.nats.jsm.streams.getMessage(stream, { seq }))?.subject ?? null;
     } catch (e) {
       if (isNotFound(e)) return null;
       throw e;
@@ -156,6 +156,7 @@ export class HistoryReader {
   async lastOf(stream: string, subject: string, pick: HeaderPicker): Promise<PubRecord | null> {
     try {
       const m = await this.nats.jsm.streams.getMessage(stream, { last_by_subj: subject });
+      if (!m) return null;
       return {
         seq: m.seq,
         subject: m.subject,
@@ -171,6 +172,7 @@ export class HistoryReader {
   }
 }
 
+/** No such message, or no such stream. */
 function isNotFound(e: unknown): boolean {
-  return (e as { code?: string }).code === '404' || /no message found/i.test(String((e as Error).message));
+  return classify(e).kind === 'not-found';
 }
