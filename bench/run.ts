@@ -3,7 +3,7 @@
  * at a time on the same machine, and writes bench/results/<date>-<profile>.{json,md,svg}.
  *
  *   node dist/bench/run.js [--profile quick|full] [--systems nats,jetgate,socketio,uws]
- *                          [--scenarios fanout,connections,resume] [--out DIR] [--gateway-prof DIR]
+ *                          [--scenarios fanout,connections,resume,abuse] [--out DIR] [--gateway-prof DIR]
  *                          [--gateway-cli OTHER_BUILD/dist/gateway/cli.js]
  */
 import { execFileSync } from 'node:child_process';
@@ -17,6 +17,7 @@ import { SYSTEMS, startSystem, type System, type SystemOptions } from './peers/s
 import { PROFILES } from './profiles.js';
 import { writeReport } from './report/write.js';
 import type { Report } from './report/types.js';
+import { runAbuse } from './scenarios/abuse.js';
 import { runConnections } from './scenarios/connections.js';
 import { runFanout } from './scenarios/fanout.js';
 import { runResume } from './scenarios/resume.js';
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
     options: {
       profile: { type: 'string', default: 'quick' },
       systems: { type: 'string', default: SYSTEMS.join(',') },
-      scenarios: { type: 'string', default: 'fanout,connections,resume' },
+      scenarios: { type: 'string', default: 'fanout,connections,resume,abuse' },
       out: { type: 'string', default: join(root, 'bench/results') },
       'gateway-prof': { type: 'string' },
       'gateway-cli': { type: 'string' },
@@ -106,10 +107,12 @@ async function main(): Promise<void> {
       'Each system runs with its own nats-server; jetgate\'s stream uses file storage.',
       'Every WebSocket client authenticates, in every scenario: jetgate (token in its connect message), Socket.IO (a middleware on handshake.auth.token) and uWebSockets.js (the upgrade handler, token in the query) verify an HS256 JWT with jose, a distinct token per client signed before the clock starts; nats-server\'s WebSocket listener checks a static token (authorization { token }), a string comparison with no signature (its JWT scheme needs operator, account and nkey-signed user JWTs).',
       'jetgate runs as one process (workers: 1), as every peer does.',
+      'Abuse (jetgate): the attackers are anonymous connections (and control-plane sockets) from an attacker process of their own, one per phase; the good clients authenticate and live in the load-generator processes.',
     ],
     fanout: [],
     connections: [],
     resume: [],
+    abuse: [],
   };
 
   if (scenarios.has('fanout')) {
@@ -153,6 +156,19 @@ async function main(): Promise<void> {
       } catch (e) {
         log(`  failed: ${(e as Error).message}`);
         report.resume.push({ system: 'jetgate', error: (e as Error).message });
+      }
+    }
+  }
+
+  if (scenarios.has('abuse') && systems.includes('jetgate')) {
+    for (const sc of profile.abuse) {
+      log(`abuse ${sc.id}: jetgate`);
+      try {
+        const result = await withSystem('jetgate', sysOpts, (sys) => runAbuse(sys, sc, profile.workers, log));
+        report.abuse.push({ system: 'jetgate', scenario: sc, result });
+      } catch (e) {
+        log(`  failed: ${(e as Error).message}`);
+        report.abuse.push({ system: 'jetgate', scenario: sc, error: (e as Error).message });
       }
     }
   }

@@ -18,67 +18,10 @@ import { checkStartOptions } from './position.js';
 import { reconnectAfter, type DisconnectAdvice } from './reconnect.js';
 import { TokenRefresher } from './refresh.js';
 import { PendingRequests, type Reply, type ReplyBody } from './requests.js';
+import type { ClientEvents, ClientOptions, HistoryOptions, PublishOptions, RpcOptions, CallOptions, ClientState } from './options.js';
+import { SharedLink, type PendingCall } from './shared/tab.js';
 import { ChannelSubscription, type SubscribeOptions, type Subscription, type SubscriptionHost } from './subscription.js';
 import { Timer } from './timer.js';
-
-export type ClientState = 'connecting' | 'connected' | 'disconnected' | 'closed';
-
-export interface ClientEvents {
-  state: ClientState;
-  /** Connected (again); subscriptions are being resumed. */
-  connected: ConnectInfo;
-  /** The connection ended; says whether and when the client reconnects. */
-  disconnected: DisconnectInfo;
-  /** Something failed outside any request: a refused connect, a token callback, a closing error. */
-  error: JetgateError;
-}
-
-export interface ClientOptions {
-  /** The gateway's WebSocket URL (ws:// or wss://). */
-  url: string;
-  /** Subprotocol: 'proto' (binary, the default) or 'json'. */
-  format?: Format;
-  /** A fixed token (JWT). */
-  token?: string;
-  /** Supplies a token on every (re)connect and before the current one expires; wins over `token`. */
-  getToken?: () => Promise<string> | string;
-  /** Client name and version, for the gateway's logs. */
-  name?: string;
-  /** WebSocket implementation; defaults to globalThis.WebSocket. On Node 20 pass the `ws` package's. */
-  WebSocket?: WebSocketCtor;
-  /** Reconnect and resubscribe delays. */
-  backoff?: BackoffOptions;
-  /** Client-side deadline of requests (ms); default 10 000. */
-  requestTimeoutMs?: number;
-}
-
-export interface CallOptions {
-  /** Overrides `requestTimeoutMs` for this call. */
-  timeoutMs?: number;
-}
-
-export interface PublishOptions extends CallOptions {
-  /** Same key, same channel: stored once. Generated when absent (and kept for the SDK's retry). */
-  idempotencyKey?: string;
-  /** Headers stored with the publication (the gateway drops reserved ones: Jetgate-*, Nats-*). */
-  headers?: Record<string, string>;
-}
-
-export interface RpcOptions {
-  /** Deadline for the handler, enforced by the gateway; the client waits a little longer. */
-  timeoutMs?: number;
-  /** Headers passed on to the service, e.g. traceparent (the gateway drops Jetgate-*, Nats-*). */
-  headers?: Record<string, string>;
-}
-
-export interface HistoryOptions extends CallOptions {
-  /** First sequence wanted (0: the oldest held). */
-  fromSeq?: number;
-  /** At most this many (the gateway caps it). */
-  limit?: number;
-  /** Newest first, ending at fromSeq. */
-  reverse?: boolean;
-}
 
 /** Silence tolerated past the ping interval before the connection counts as dead. */
 const PING_GRACE_MS = 10_000;
@@ -109,6 +52,8 @@ export class JetgateClient extends Emitter<ClientEvents> {
   private readonly subs = new Map<string, ChannelSubscription>();
   private readonly refresher: TokenRefresher;
   private readonly host: SubscriptionHost = { unsubscribe: (sub) => this.unsubscribe(sub) };
+  /** Shared mode: the link to the worker that does the work (undefined: this client does). */
+  private remote: SharedLink | undefined;
   private readonly ready: Promise<ConnectInfo>;
   private settleReady!: { resolve(info: ConnectInfo): void; reject(err: JetgateError): void };
 
@@ -135,10 +80,18 @@ export class JetgateClient extends Emitter<ClientEvents> {
     this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }));
     // Only callers of connect() should see its rejection, not the unhandled-rejection hook.
     this.ready.catch(ignore);
+    if (options.shared) {
+      this.remote = SharedLink.open({ ...options, shared: options.shared }, {
+        emit: (event, value) => this.emit(event, value),
+        subscriptions: this.host,
+        backoff: this.backoffOptions,
+        fallback: (subs, calls, connect) => this.takeOver(subs, calls, connect),
+      });
+    }
   }
 
   get state(): ClientState {
-    return this._state;
+    return this.remote?.state ?? this._state;
   }
 
   /**
@@ -147,6 +100,7 @@ export class JetgateClient extends Emitter<ClientEvents> {
    * retried meanwhile, reported through 'error' and 'disconnected'.
    */
   connect(): Promise<ConnectInfo> {
+    if (this.remote) return this.remote.connect();
     if (this._state === 'closed') return Promise.reject(this.closedError);
     if (this._state === 'disconnected') {
       this.reconnectTimer.stop();
@@ -157,6 +111,7 @@ export class JetgateClient extends Emitter<ClientEvents> {
 
   /** Closes for good: no reconnect; pending requests fail with kind 'closed'. */
   close(): void {
+    if (this.remote) return this.remote.close();
     this.shutdown(new JetgateError('closed', 'client closed', ClientCloseCode.Normal), false);
   }
 
@@ -165,6 +120,7 @@ export class JetgateClient extends Emitter<ClientEvents> {
    * closed or the channel already has an active subscription.
    */
   subscribe(channel: string, options: SubscribeOptions = {}): Subscription {
+    if (this.remote) return this.remote.subscribe(channel, options);
     if (this.closedError) throw this.closedError;
     if (this.subs.has(channel)) throw new Error(`already subscribed to ${channel}`);
     checkStartOptions(options);
@@ -176,24 +132,36 @@ export class JetgateClient extends Emitter<ClientEvents> {
 
   /** Publishes to a channel. Retried once on the next connection if the connection drops first. */
   publish(channel: string, payload: Payload, options: PublishOptions = {}): Promise<PublishResult> {
+    if (this.remote) return this.remote.call('publish', [channel, payload, options]) as Promise<PublishResult>;
     const publish = { channel, data: payload.data, json: payload.json, type: payload.type, idempotencyKey: options.idempotencyKey ?? randomKey(), headers: options.headers };
     return this.call({ publish }, 'publish', options.timeoutMs ?? this.timeoutMs, 1).then(toPublishResult);
   }
 
   /** Calls `<namespace>:<method>` on a backend service through the gateway. */
   rpc(method: string, payload: Payload = {}, options: RpcOptions = {}): Promise<RpcResult> {
+    if (this.remote) return this.remote.call('rpc', [method, payload, options]) as Promise<RpcResult>;
     const rpc = { method, data: payload.data, json: payload.json, type: payload.type, timeoutMs: options.timeoutMs, headers: options.headers };
     const wait = options.timeoutMs === undefined ? this.timeoutMs : options.timeoutMs + RPC_MARGIN_MS;
     return this.call({ rpc }, 'rpc', wait).then(toRpcResult);
   }
 
   presence(channel: string, options: CallOptions = {}): Promise<PresenceResult> {
+    if (this.remote) return this.remote.call('presence', [channel, options]) as Promise<PresenceResult>;
     return this.call({ presence: { channel } }, 'presence', options.timeoutMs ?? this.timeoutMs).then(toPresenceResult);
   }
 
   history(channel: string, options: HistoryOptions = {}): Promise<HistoryPage> {
+    if (this.remote) return this.remote.call('history', [channel, options]) as Promise<HistoryPage>;
     const history = { channel, fromSeq: options.fromSeq, limit: options.limit, reverse: options.reverse };
     return this.call({ history }, 'history', options.timeoutMs ?? this.timeoutMs).then(toHistoryPage);
+  }
+
+  /** Shared mode without a worker: this client connects by itself, with what the link held. */
+  private takeOver(subs: ChannelSubscription[], calls: PendingCall[], connect: boolean): Promise<ConnectInfo> | undefined {
+    this.remote = undefined;
+    for (const sub of subs) this.subs.set(sub.channel, sub);
+    for (const c of calls) (this[c.op] as (...args: unknown[]) => Promise<unknown>)(...c.args).then(c.resolve, c.reject);
+    return connect ? this.connect() : undefined;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -389,6 +357,7 @@ export class JetgateClient extends Emitter<ClientEvents> {
   }
 
   private unsubscribe(sub: ChannelSubscription): void {
+    if (this.remote) return this.remote.unsubscribe(sub);
     const known = sub.state === 'subscribed' || sub.requestId !== 0;
     if (this.subs.get(sub.channel) === sub) this.subs.delete(sub.channel);
     sub.end();

@@ -1,6 +1,6 @@
 /** jetgate client SDK: browsers and Node 20 from one code base. */
 export { JetgateClient } from './client.js';
-export type { CallOptions, ClientEvents, ClientOptions, ClientState, HistoryOptions, PublishOptions, RpcOptions } from './client.js';
+export type { CallOptions, ClientEvents, ClientOptions, ClientState, HistoryOptions, PublishOptions, RpcOptions, SharedOptions } from './options.js';
 export type { BackoffOptions } from './backoff.js';
 export type { WebSocketCtor, WebSocketLike } from './connection.js';
 export type { Listener } from './emitter.js';

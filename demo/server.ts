@@ -29,6 +29,8 @@ const ROUTES: Record<string, string> = {
   '/assets/lobby.js': 'dist/demo-web/lobby.js',
   '/assets/jetgate.min.js': 'dist/browser/jetgate.min.js',
   '/assets/jetgate.min.js.map': 'dist/browser/jetgate.min.js.map',
+  '/assets/jetgate-worker.min.js': 'dist/browser/jetgate-worker.min.js',
+  '/assets/jetgate-worker.min.js.map': 'dist/browser/jetgate-worker.min.js.map',
 };
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.map': 'application/json', '.svg': 'image/svg+xml',

@@ -17,6 +17,7 @@ import { StreamProbe } from './health/stream-probe.js';
 import { historyHandler, type HistoryDeps } from './requests/history.js';
 import { presenceHandler } from './requests/presence.js';
 import { HistoryReader } from './history/reader.js';
+import { TurnScheduler } from './replay/scheduler.js';
 import { Hub } from './hub/hub.js';
 import { publishHandler } from './publish/handler.js';
 import { rpcHandler } from './rpc/handler.js';
@@ -33,9 +34,6 @@ import { Session, type SessionDeps } from './session/session.js';
 import { Telemetry } from './telemetry/telemetry.js';
 import { WsServer } from './transport/server.js';
 import { checkNative } from './transport/uws.js';
-
-/** How long a channel with no subscribers keeps its subscription and window (fast page reloads). */
-const LINGER_MS = 30_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -81,7 +79,7 @@ export class Gateway {
    * @param sharedPort a worker of a supervised node: joins the port its node claimed instead of
    *   claiming it (transport/port.ts)
    */
-  static async start(config: Config, log: Logger = createLogger(config.logLevel, config.nodeId), sharedPort = false): Promise<Gateway> {
+  static async start(config: Config, log: Logger = createLogger(config.logLevel, config.nodeId, undefined, config.limits.logs), sharedPort = false): Promise<Gateway> {
     checkNative(config.websocket.allowJsFallback, log);
     const node = config.nodeId ?? '';
     const telemetry = await Telemetry.create(config, log);
@@ -114,17 +112,22 @@ export class Gateway {
       await streams.declare(config.nats.startupWaitSec);
       readiness.update({ streams: true });
       probe = new StreamProbe(streams, readiness, log);
-      const reader = new HistoryReader(nats);
+      const replay = config.limits.replay;
+      const turns = new TurnScheduler({
+        maxActive: replay.maxActive, reserved: replay.reservedForRecovery, maxQueued: replay.maxQueued,
+        perOwnerActive: config.websocket.maxActiveReplays, perOwnerTotal: config.websocket.maxReplays,
+      }, stats.replayTurns);
+      const reader = new HistoryReader(nats, turns, { inactiveSec: replay.consumerInactiveSec });
       let deps: SessionDeps | undefined;
       const server = new WsServer(config, log, {
         openSession: (conn: Conn, format: Format) => new Session(conn, format, deps as SessionDeps),
       }, stats);
-      const liveHub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, telemetry, lingerMs: LINGER_MS, tailCheckSec: config.tailCheckSec });
+      const liveHub = new Hub({ nc: nats.nc, reader, streams, transcoder, resolver, fanout: server, log, telemetry, limits: config.limits.channels, tailCheckSec: config.tailCheckSec });
       hub = liveHub;
       watchStreamLeaders(nats.nc, (stream) => liveHub.recoverStream(stream));
       if (config.namespaces.some((ns) => ns.presence)) {
         const bucket = await ExpiringBucket.open(nats, { name: config.presence.bucket, ttlSec: config.presence.ttlSec, replicas: config.presence.replicas }, log);
-        presence = new Presence({ nc: nats.nc, bucket, fanout: server, config: config.presence, node, stats, log });
+        presence = new Presence({ nc: nats.nc, bucket, fanout: server, config: config.presence, limits: config.limits.presence, node, stats, log });
       }
       const history: HistoryDeps = { resolver, streams, reader, transcoder };
       const handlers: RequestHandlers = {
@@ -138,7 +141,7 @@ export class Gateway {
         { quietMs: config.control.commandWaitMs, maxMs: config.nats.requestTimeoutMs }, node, (cmd) => applyCommand(cmd, server.allSessions()), log);
       commands.listen();
       const p = presence;
-      telemetry.observe({ connections: () => server.connections, subscriptions: () => liveHub.subscriptions, channels: () => liveHub.size, presenceMembers: () => p?.members ?? 0, natsConnected: () => readiness.get().nats });
+      telemetry.observe({ connections: () => server.connections, subscriptions: () => liveHub.subscriptions, channels: () => liveHub.size, windowBytes: () => liveHub.windowBytes, presenceMembers: () => p?.members ?? 0, natsConnected: () => readiness.get().nats });
       const g = new Gateway(config, log, nats, streams, liveHub, server, telemetry, presence, commands, readiness, probe, verifier);
       gw = g;
       // Up before the WebSocket listener: /readyz says "not ready" until clients can connect.

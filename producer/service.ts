@@ -4,6 +4,7 @@
  */
 import { headers as natsHeaders, type Msg, type MsgHdrs } from '@nats-io/nats-core';
 import { Header } from '../proto/headers.js';
+import { parseJson } from '../proto/safe-json.js';
 import { typeName, type Decoder, type MessageType } from './types.js';
 
 export interface Caller {
@@ -14,10 +15,16 @@ export interface Caller {
   info: Record<string, unknown> | undefined;
 }
 
-/** The caller of an RPC, from the gateway's headers. Clients cannot set these: the gateway strips them. */
+/**
+ * The caller of an RPC, from the gateway's headers. Clients cannot set these: the gateway strips
+ * them. Throws when Jetgate-Info is not a JSON object, or holds a key that would reach a prototype
+ * (`__proto__`, `constructor.prototype`): a service may merge it into its own objects.
+ */
 export function callerOf(headers: MsgHdrs | undefined): Caller {
-  const info = headers?.get(Header.Info);
-  return { user: headers?.get(Header.User) ?? '', clientId: headers?.get(Header.Client) ?? '', info: info ? (JSON.parse(info) as Record<string, unknown>) : undefined };
+  const text = headers?.get(Header.Info);
+  const info = text ? parseJson(text) : undefined;
+  if (info !== undefined && (info === null || typeof info !== 'object' || Array.isArray(info))) throw new Error(`${Header.Info} is not a JSON object`);
+  return { user: headers?.get(Header.User) ?? '', clientId: headers?.get(Header.Client) ?? '', info: info as Record<string, unknown> | undefined };
 }
 
 /** The request's payload as `type`; throws when the caller sent another type or bytes that do not decode. */

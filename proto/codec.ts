@@ -8,6 +8,7 @@
  */
 import $protobuf from 'protobufjs/minimal.js';
 import { google, jetgate } from './gen/protocol.js';
+import { checkKey, parseJson, UnsafeJsonError } from './safe-json.js';
 
 // Sequences fit in a double (2^53); plain numbers keep every consumer free of Long objects.
 $protobuf.util.Long = undefined as never;
@@ -105,7 +106,16 @@ function fromValue(v: google.protobuf.Value.$Properties | null | undefined, dept
 function fromStruct(s: google.protobuf.Struct.$Properties | null | undefined, depth = 0): Record<string, JsonValue> {
   const out: Record<string, JsonValue> = {};
   const fields = s?.fields ?? {};
-  for (const k of Object.keys(fields)) out[k] = fromValue(fields[k], depth + 1);
+  for (const k of Object.keys(fields)) {
+    const v = fromValue(fields[k], depth + 1);
+    // The JSON subprotocol's rule for binary Structs too: `out.__proto__ = v` would replace out's prototype.
+    try {
+      checkKey(k, v);
+    } catch (e) {
+      throw new FrameError((e as Error).message);
+    }
+    out[k] = v;
+  }
   return out;
 }
 
@@ -214,21 +224,6 @@ function toCanonical(v: unknown, key: string): unknown {
   return v;
 }
 
-function checkDepth(text: string, maxDepth: number): void {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      if (++depth > maxDepth) throw new FrameError(`JSON nested deeper than ${maxDepth}`);
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-}
-
 type PlainJsonSlot = { path: (string | number)[]; value: unknown };
 
 /** Removes plain-JSON fields from a parsed tree (in place), recording where they were. */
@@ -245,11 +240,18 @@ function takeJsonFields(v: unknown, path: (string | number)[], slots: PlainJsonS
   }
 }
 
+/**
+ * Puts the plain-JSON fields back where they were, through own properties only: a path whose
+ * container the message does not have (fromObject dropped an unknown field) is dropped too, never
+ * followed into an inherited one (`constructor`, `toString`: the intrinsics).
+ */
 function putJsonFields(root: Record<string, unknown>, slots: PlainJsonSlot[]): void {
   for (const { path, value } of slots) {
-    let o: Record<string | number, unknown> = root;
-    for (const p of path.slice(0, -1)) o = o[p] as Record<string | number, unknown>;
-    if (o) o[path[path.length - 1] as string] = value;
+    let o: unknown = root;
+    for (const p of path.slice(0, -1)) {
+      o = o !== null && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, p) ? (o as Record<string | number, unknown>)[p] : undefined;
+    }
+    if (o !== null && typeof o === 'object') (o as Record<string, unknown>)[path[path.length - 1] as string] = value;
   }
 }
 
@@ -260,12 +262,11 @@ function plainOf(codec: Codec, instance: object): Record<string, unknown> {
 }
 
 function decodeJsonEnvelope(codec: Codec, line: string, limits: DecodeLimits): Record<string, unknown> {
-  checkDepth(line, limits.maxDepth);
   let raw: unknown;
   try {
-    raw = JSON.parse(line);
-  } catch {
-    throw new FrameError('invalid JSON');
+    raw = parseJson(line, limits.maxDepth);
+  } catch (e) {
+    throw new FrameError(e instanceof UnsafeJsonError ? e.message : 'invalid JSON');
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new FrameError('envelope must be a JSON object');
   const slots: PlainJsonSlot[] = [];

@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
 # Runs tap over compiled test files and ends with the plain summary line CI reads:
 # "N passed, N failed". Reports tests leave for people in test-output/reports/ (e.g. the chaos
-# test's recovery times) are printed before it.
+# test's recovery times) are printed before it. With TEST_LEG=name (a platform leg, see
+# infra/scripts/test-legs.sh) it ends instead with "leg name: N pass, N fail" and the leg's versions
+# (OS, Node, glibc, uWebSockets.js binary, nats-server), and keeps the counts in test-output/legs/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 files=()
 for dir in "$@"; do
   while IFS= read -r f; do files+=("$f"); done < <(find "$dir" -name '*.test.js' | sort)
 done
-if [ ${#files[@]} -eq 0 ]; then echo "no test files under: $*"; echo "0 passed, 1 failed"; exit 1; fi
+leg=${TEST_LEG:-}
+finish() { # pass fail status
+  if [ -z "$leg" ]; then echo "$1 passed, $2 failed"; exit "$3"; fi
+  local os uws nats
+  os=$( (. /etc/os-release && echo "$PRETTY_NAME") 2>/dev/null || uname -s)
+  uws=$(node -e 'import("./dist/gateway/transport/uws.js").then((m) => console.log(m.uwsDescription()))' 2>&1 | tail -1)
+  nats=$(nats-server --version 2>&1 | head -1)
+  mkdir -p test-output/legs
+  echo "$1 $2 leg $leg ($os; $uws; $nats)" >"test-output/legs/$leg.txt"
+  echo "leg $leg: $1 pass, $2 fail ($os; $uws; $nats)"
+  exit "$3"
+}
+if [ ${#files[@]} -eq 0 ]; then echo "no test files under: $*"; finish 0 1 1; fi
 log=$(mktemp)
 rm -rf test-output/reports
-npx tap --disable-coverage --timeout 300 -R terse "${files[@]}" 2>&1 | tee "$log"
+node_modules/.bin/tap --disable-coverage --timeout 300 -R terse "${files[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 summary=$(grep -E '^# \{ total: [0-9]+' "$log" | tail -1)
 pass=$(sed -nE 's/.*pass: ([0-9]+).*/\1/p' <<<"$summary")
@@ -21,7 +35,6 @@ for report in test-output/reports/*.txt; do
   [ -f "$report" ] && { echo; cat "$report"; }
 done
 echo
-if [ -z "$summary" ]; then echo "0 passed, 1 failed"; exit 1; fi
+if [ -z "$summary" ]; then finish 0 1 1; fi
 [ "$status" -ne 0 ] && [ "${fail:-0}" -eq 0 ] && fail=1
-echo "${pass:-0} passed, ${fail:-0} failed"
-exit "$status"
+finish "${pass:-0}" "${fail:-0}" "$status"

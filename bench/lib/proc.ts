@@ -21,6 +21,8 @@ export interface Server {
   pid: number;
   /** Everything it printed (capped). */
   output(): string;
+  /** How much it printed in all (not capped): bytes and lines. */
+  printed(): { bytes: number; lines: number };
   stop(): Promise<void>;
 }
 
@@ -39,7 +41,10 @@ export function startServer(cmd: string, args: string[], ready: RegExp, opts: Sp
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
   let out = '';
+  const printed = { bytes: 0, lines: 0 };
   const onData = (d: Buffer) => {
+    printed.bytes += d.length;
+    for (let i = d.indexOf(10); i >= 0; i = d.indexOf(10, i + 1)) printed.lines++;
     if (out.length < OUTPUT_CAP) out += d.toString();
   };
   proc.stdout?.on('data', onData);
@@ -48,6 +53,7 @@ export function startServer(cmd: string, args: string[], ready: RegExp, opts: Sp
     proc,
     pid: proc.pid ?? 0,
     output: () => out,
+    printed: () => ({ ...printed }),
     stop: () => new Promise((resolve) => {
       if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
       const kill = setTimeout(() => proc.kill('SIGKILL'), 5_000);

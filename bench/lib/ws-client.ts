@@ -22,7 +22,28 @@ export interface WsHandlers {
   close(reason: string): void;
 }
 
-const OP_CONT = 0, OP_TEXT = 1, OP_BIN = 2, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10;
+const OP_CONT = 0, OP_TEXT = 1, OP_CLOSE = 8, OP_PING = 9, OP_PONG = 10;
+export const OP_BIN = 2;
+
+/** One masked client frame. */
+export function encodeFrame(op: number, payload: Uint8Array): Buffer {
+  const len = payload.length;
+  const hdr = len < 126 ? 6 : len < 65536 ? 8 : 14;
+  const out = Buffer.allocUnsafe(hdr + len);
+  out[0] = 0x80 | op;
+  if (len < 126) out[1] = 0x80 | len;
+  else if (len < 65536) {
+    out[1] = 0x80 | 126;
+    out.writeUInt16BE(len, 2);
+  } else {
+    out[1] = 0x80 | 127;
+    out.writeBigUInt64BE(BigInt(len), 2);
+  }
+  const mask = randomBytes(4);
+  mask.copy(out, hdr - 4);
+  for (let i = 0; i < len; i++) out[hdr + i] = (payload[i] as number) ^ (mask[i & 3] as number);
+  return out;
+}
 
 export class WsClient {
   private buf: Buffer | undefined;
@@ -126,22 +147,17 @@ export class WsClient {
 
   private write(op: number, payload: Uint8Array): void {
     if (this.closed) return;
-    const len = payload.length;
-    const hdr = len < 126 ? 6 : len < 65536 ? 8 : 14;
-    const out = Buffer.allocUnsafe(hdr + len);
-    out[0] = 0x80 | op;
-    if (len < 126) out[1] = 0x80 | len;
-    else if (len < 65536) {
-      out[1] = 0x80 | 126;
-      out.writeUInt16BE(len, 2);
-    } else {
-      out[1] = 0x80 | 127;
-      out.writeBigUInt64BE(BigInt(len), 2);
-    }
-    const mask = randomBytes(4);
-    mask.copy(out, hdr - 4);
-    for (let i = 0; i < len; i++) out[hdr + i] = (payload[i] as number) ^ (mask[i & 3] as number);
-    this.sock.write(out);
+    this.sock.write(encodeFrame(op, payload));
+  }
+
+  /** Writes frames already encoded with `encodeFrame` (a flood sends the same bytes again and again). */
+  writeFrames(frames: Uint8Array): void {
+    if (!this.closed) this.sock.write(frames);
+  }
+
+  /** Bytes written but not yet handed to the kernel. */
+  get bufferedBytes(): number {
+    return this.sock.writableLength;
   }
 
   close(): void {

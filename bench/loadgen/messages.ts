@@ -18,7 +18,10 @@ export type Request =
     since?: Position;
   }
   | { type: 'reset' }
-  | { type: 'collect' }
+  /** `until` (µs, monotonic): when the last publication was due, so that a client silent since counts as stalled. */
+  | { type: 'collect'; until?: number }
+  /** Every `intervalMs` each connection sends a probe request (`ClientProtocol.probe`); 0 stops. */
+  | { type: 'probe'; intervalMs: number; timeoutMs: number }
   | { type: 'await'; perConnection: number; timeoutMs: number }
   | { type: 'close' };
 
@@ -42,6 +45,21 @@ export interface CollectReply {
   errors: string[];
   /** This process's CPU time since the last reset, seconds. */
   cpuSec: number;
+  /** Longest time a connection went without a delivery since the last reset (µs). */
+  maxGapUs: number;
+  probes: ProbeCounts;
+}
+
+/** Probe requests since the last reset. */
+export interface ProbeCounts {
+  sent: number;
+  ok: number;
+  /** Failed probes by error code ("timeout": no reply in time). */
+  failed: Record<string, number>;
+  /** Sent less than the timeout ago and not answered yet. */
+  pending: number;
+  /** Request-to-reply times of the answered ones, encoded histogram (µs). */
+  latency: string;
 }
 
 export interface AwaitReply {

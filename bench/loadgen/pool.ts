@@ -1,6 +1,7 @@
 /** The orchestrator's side of the load generator: several worker processes, results merged. */
 import { fileURLToPath } from 'node:url';
 import { Child } from '../lib/child.js';
+import { sleep } from '../lib/proc.js';
 import { merge, type Histogram } from '../lib/hist.js';
 import type { AwaitReply, CollectReply, ConnectReply, Reply, Request } from './messages.js';
 import type { Position, SystemName } from './protocols.js';
@@ -17,6 +18,20 @@ export interface Collected {
   errors: string[];
   /** CPU seconds of each load-generator process over the window. */
   cpuSec: number[];
+  /** Longest time one connection went without a delivery (µs). */
+  maxGapUs: number;
+  probes: Probes;
+}
+
+/** Probe requests of all connections (see `LoadPool.probe`). */
+export interface Probes {
+  sent: number;
+  ok: number;
+  /** By error code; "timeout": no reply in time. */
+  failed: Record<string, number>;
+  /** Not answered yet, and not timed out. */
+  pending: number;
+  latency: Histogram;
 }
 
 export interface Connected {
@@ -66,8 +81,16 @@ export class LoadPool {
     await this.all({ type: 'reset' });
   }
 
-  async collect(): Promise<Collected> {
-    const replies = await this.all<CollectReply>({ type: 'collect' });
+  /** Starts (intervalMs > 0) or stops probe requests on every connection: what a client asks while it receives. */
+  async probe(intervalMs: number, timeoutMs: number): Promise<void> {
+    await this.all({ type: 'probe', intervalMs, timeoutMs });
+  }
+
+  /** `until`: when the last publication was due (µs), so that a client silent since then counts as stalled. */
+  async collect(until?: number): Promise<Collected> {
+    const replies = await this.all<CollectReply>({ type: 'collect', ...(until ? { until } : {}) });
+    const failed: Record<string, number> = {};
+    for (const r of replies) for (const [code, n] of Object.entries(r.probes.failed)) failed[code] = (failed[code] ?? 0) + n;
     return {
       deliveries: replies.reduce((s, r) => s + r.deliveries, 0),
       latency: merge(replies.map((r) => r.latency)),
@@ -75,7 +98,30 @@ export class LoadPool {
       closed: replies.reduce((s, r) => s + r.closed, 0),
       errors: replies.flatMap((r) => r.errors),
       cpuSec: replies.map((r) => r.cpuSec),
+      maxGapUs: Math.max(0, ...replies.map((r) => r.maxGapUs)),
+      probes: {
+        sent: replies.reduce((s, r) => s + r.probes.sent, 0),
+        ok: replies.reduce((s, r) => s + r.probes.ok, 0),
+        failed,
+        pending: replies.reduce((s, r) => s + r.probes.pending, 0),
+        latency: merge(replies.map((r) => r.probes.latency)),
+      },
     };
+  }
+
+  /**
+   * Collects once `expected` deliveries arrived since the last reset, or when nothing more came for
+   * `quietMs` (after 10 s at most): the tail of a run, after its publisher finished.
+   */
+  async collectTail(expected: number, until?: number, quietMs = 250): Promise<Collected> {
+    let got = await this.collect(until);
+    for (let last = got.deliveries, lastAt = Date.now(), end = lastAt + 10_000; got.deliveries < expected && Date.now() < end;) {
+      await sleep(250);
+      got = await this.collect(until);
+      if (got.deliveries !== last) [last, lastAt] = [got.deliveries, Date.now()];
+      else if (Date.now() - lastAt >= quietMs) break;
+    }
+    return got;
   }
 
   /** Waits until every connection has `count` deliveries since the last reset. */

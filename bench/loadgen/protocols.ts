@@ -4,7 +4,7 @@
  * delivery's stamp. Parsing reads only what locating the payload needs: the load generator's cost
  * per delivery must stay well below the servers'.
  */
-import { SUBPROTOCOL, decodeServer, encodeClient } from '../../proto/codec.js';
+import { SUBPROTOCOL, decodeServer, encodeClient, type ServerMessage } from '../../proto/codec.js';
 import type { WsClient, WsOptions } from '../lib/ws-client.js';
 import { readStamp } from '../lib/stamp.js';
 
@@ -21,6 +21,8 @@ export interface Sink {
   delivery(stamp: number, seq: number): void;
   /** The subscription is confirmed (position: jetgate's subscribe reply). */
   subscribed(position?: Position): void;
+  /** The reply to probe `id`: 0, or the error code it got. */
+  reply(id: number, code: number): void;
   error(message: string): void;
 }
 
@@ -36,6 +38,8 @@ export interface ClientProtocol {
   target(token: Token): Pick<WsOptions, 'path' | 'protocol'>;
   /** Starts the protocol on an open socket, authenticating with `token`; returns the handler of its messages. */
   start(ws: WsClient, channel: string, token: Token, sink: Sink, opts: SubscribeOptions): (data: Buffer, binary: boolean) => void;
+  /** Where the system has requests (jetgate): sends one cheap request on the channel, answered through `Sink.reply`. */
+  probe?(ws: WsClient, channel: string, id: number): void;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -64,58 +68,77 @@ function skipField(b: Buffer, wt: number, at: { off: number }): void {
   else throw new Error(`unsupported wire type ${wt}`);
 }
 
-const PUB_FIELD = 11;
+const PUB_TAG = (11 << 3) | 2; // ServerMessage field 11 (pub), length-delimited
+
+/**
+ * Walks the length-delimited envelopes of one binary jetgate message. Publications, nearly all of
+ * what arrives, are not decoded: `pub` gets the message with `at.off` at the Publication's first
+ * field and the offset where it ends (an envelope that is a single field 11: its id 0 is omitted).
+ * Anything else is decoded and given to `other`.
+ */
+export function readEnvelopes(data: Buffer, at: { off: number }, pub: (data: Buffer, at: { off: number }, pubEnd: number) => void,
+  other: (m: ServerMessage) => void): void {
+  at.off = 0;
+  while (at.off < data.length) {
+    const start = at.off;
+    const len = readVarint(data, at);
+    const end = at.off + len;
+    if (data[at.off] === PUB_TAG) {
+      at.off++;
+      const pubEnd = readVarint(data, at) + at.off;
+      pub(data, at, pubEnd);
+    } else {
+      for (const m of decodeServer('proto', data.subarray(start, end))) other(m);
+    }
+    at.off = end;
+  }
+}
+
+/** Request ids from here on are probes (ids 1 and 2 are a client's connect and subscribe). */
+export const PROBE_FIRST_ID = 3;
 
 const jetgate: ClientProtocol = {
   target: () => ({ path: '/ws', protocol: SUBPROTOCOL.proto }),
+  probe(ws, channel, id) {
+    // The oldest publication: one short-lived consumer (a reverse read searches with many).
+    ws.send(encodeClient('proto', { id, history: { channel, limit: 1 } }));
+  },
   start(ws, channel, token, sink, opts) {
     // A refused token: error 1021 to the connect, then close 4002.
     ws.send(encodeClient('proto', { id: 1, connect: { name: 'bench', token } }));
     const at = { off: 0 };
-    return (data) => {
-      at.off = 0;
-      while (at.off < data.length) {
-        const start = at.off;
-        const len = readVarint(data, at);
-        const end = at.off + len;
-        // Fast path: a publication envelope is a single field 11 (id 0 is omitted).
-        const tag = data[at.off] as number;
-        if (tag === ((PUB_FIELD << 3) | 2)) {
-          at.off++;
-          const pubEnd = readVarint(data, at) + at.off;
-          let seq = 0;
-          let stamp = NaN;
-          while (at.off < pubEnd) {
-            const t = readVarint(data, at);
-            const field = t >>> 3;
-            if (field === 2) seq = readVarint(data, at);
-            else if (field === 3) {
-              const n = readVarint(data, at);
-              stamp = readStamp(data, at.off);
-              at.off += n;
-            } else skipField(data, t & 7, at);
-          }
-          sink.delivery(stamp, seq);
-        } else {
-          for (const m of decodeServer('proto', data.subarray(start, end))) {
-            if (m.id === 1 && m.connect) {
-              ws.send(encodeClient('proto', { id: 2, subscribe: { channel, ...(opts.since ? { since: opts.since } : {}) } }));
-            } else if (m.id === 2 && m.subscribe) {
-              const p = m.subscribe.position;
-              sink.subscribed({ seq: Number(p?.seq ?? 0), epoch: p?.epoch ?? '' });
-            } else if (m.ping) ws.send(encodeClient('proto', { pong: {} }));
-            else if (m.error) {
-              sink.error(`jetgate error ${m.error.code}: ${m.error.message}`);
-              // A refused subscribe (e.g. 1009 to an anonymous connection) leaves this client nothing to do.
-              if (m.id === 2) ws.close();
-            }
-            else if (m.disconnect) sink.error(`jetgate disconnect ${m.disconnect.code}: ${m.disconnect.reason}`);
-            else if (m.unsubscribed) sink.error(`jetgate unsubscribed ${m.unsubscribed.code}: ${m.unsubscribed.reason}`);
-          }
-        }
-        at.off = end;
+    const pub = (data: Buffer, at: { off: number }, pubEnd: number) => {
+      let seq = 0;
+      let stamp = NaN;
+      while (at.off < pubEnd) {
+        const t = readVarint(data, at);
+        const field = t >>> 3;
+        if (field === 2) seq = readVarint(data, at);
+        else if (field === 3) {
+          const n = readVarint(data, at);
+          stamp = readStamp(data, at.off);
+          at.off += n;
+        } else skipField(data, t & 7, at);
       }
+      sink.delivery(stamp, seq);
     };
+    const other = (m: ServerMessage) => {
+      if (m.id && m.id >= PROBE_FIRST_ID) sink.reply(m.id, m.error?.code ?? 0);
+      else if (m.id === 1 && m.connect) {
+        ws.send(encodeClient('proto', { id: 2, subscribe: { channel, ...(opts.since ? { since: opts.since } : {}) } }));
+      } else if (m.id === 2 && m.subscribe) {
+        const p = m.subscribe.position;
+        sink.subscribed({ seq: Number(p?.seq ?? 0), epoch: p?.epoch ?? '' });
+      } else if (m.ping) ws.send(encodeClient('proto', { pong: {} }));
+      else if (m.error) {
+        sink.error(`jetgate error ${m.error.code}: ${m.error.message}`);
+        // A refused subscribe (e.g. 1009 to an anonymous connection) leaves this client nothing to do.
+        if (m.id === 2) ws.close();
+      }
+      else if (m.disconnect) sink.error(`jetgate disconnect ${m.disconnect.code}: ${m.disconnect.reason}`);
+      else if (m.unsubscribed) sink.error(`jetgate unsubscribed ${m.unsubscribed.code}: ${m.unsubscribed.reason}`);
+    };
+    return (data) => readEnvelopes(data, at, pub, other);
   },
 };
 

@@ -7,11 +7,14 @@ import { encode, newHistogram, record, type Histogram } from '../lib/hist.js';
 import { nowMicros } from '../lib/stamp.js';
 import { WsClient } from '../lib/ws-client.js';
 import type { AwaitReply, CollectReply, ConnectReply, Envelope, Reply, Request } from './messages.js';
-import { PROTOCOLS, type Position } from './protocols.js';
+import { PROBE_FIRST_ID, PROTOCOLS, type ClientProtocol, type Position } from './protocols.js';
 
 interface Conn {
   ws: WsClient;
+  channel: string;
   deliveries: number;
+  /** When its latest delivery arrived, or the last reset (µs). */
+  lastAt: number;
 }
 
 const MAX_ERRORS = 20;
@@ -27,6 +30,11 @@ let now = 0;
 let awaiting: { n: number; resolve: () => void } | undefined;
 /** When the latest delivery arrived (µs). */
 let lastDeliveryAt = 0;
+/** Longest gap between deliveries to one connection since the last reset (µs). */
+let maxGap = 0;
+let proto: ClientProtocol | undefined;
+const probes = { timer: undefined as NodeJS.Timeout | undefined, timeoutMs: 0, nextId: PROBE_FIRST_ID, pending: new Map<number, number>(), sent: 0, ok: 0,
+  failed: {} as Record<string, number>, latency: newHistogram() };
 
 function noteError(e: string): void {
   if (errors.length < MAX_ERRORS) errors.push(e);
@@ -39,7 +47,7 @@ function countReached(n: number): number {
 }
 
 async function openOne(req: Extract<Request, { type: 'connect' }>, index: number, setup: Histogram, positions: Position[]): Promise<void> {
-  const proto = PROTOCOLS[req.system];
+  proto = PROTOCOLS[req.system];
   const channel = req.channels[index] as string;
   const token = req.tokens[index] as string;
   const started = nowMicros();
@@ -49,7 +57,7 @@ async function openOne(req: Extract<Request, { type: 'connect' }>, index: number
     confirm = res;
     reject = rej;
   });
-  const conn: Conn = { ws: undefined as unknown as WsClient, deliveries: 0 };
+  const conn: Conn = { ws: undefined as unknown as WsClient, channel, deliveries: 0, lastAt: started };
   let onMessage: ((data: Buffer, binary: boolean) => void) | undefined;
   const early: Array<[Buffer, boolean]> = [];
   conn.ws = await WsClient.open({
@@ -71,6 +79,8 @@ async function openOne(req: Extract<Request, { type: 'connect' }>, index: number
   });
   onMessage = proto.start(conn.ws, channel, token, {
     delivery: (stamp) => {
+      if (now - conn.lastAt > maxGap) maxGap = now - conn.lastAt;
+      conn.lastAt = now;
       conn.deliveries++;
       deliveries++;
       lastDeliveryAt = now;
@@ -82,6 +92,15 @@ async function openOne(req: Extract<Request, { type: 'connect' }>, index: number
       if (position) positions.push(position);
       record(setup, nowMicros() - started);
       confirm?.();
+    },
+    reply: (id, code) => {
+      const sentAt = probes.pending.get(id);
+      if (sentAt === undefined) return; // timed out, or sent before a reset
+      probes.pending.delete(id);
+      if (code === 0) {
+        probes.ok++;
+        record(probes.latency, now - sentAt);
+      } else probes.failed[code] = (probes.failed[code] ?? 0) + 1;
     },
     error: noteError,
   }, req.since ? { since: req.since } : {});
@@ -113,11 +132,26 @@ async function connectAll(req: Extract<Request, { type: 'connect' }>): Promise<C
   return { ok, failed, setup: encode(setup), positions, errors: errors.splice(0) };
 }
 
-function collect(): CollectReply {
+/** Probes unanswered after `timeoutMs` count as failed ("timeout"). */
+function expireProbes(): void {
+  const t = nowMicros();
+  for (const [id, sentAt] of probes.pending) {
+    if (t - sentAt < probes.timeoutMs * 1000) continue;
+    probes.pending.delete(id);
+    probes.failed.timeout = (probes.failed.timeout ?? 0) + 1;
+  }
+}
+
+function collect(until = 0): CollectReply {
+  expireProbes();
   const cpu = cpuUsage(cpuBase);
+  let gap = maxGap;
+  for (const c of conns) gap = Math.max(gap, until - c.lastAt);
   return {
     deliveries, latency: encode(latency), unstamped, closed, errors: errors.splice(0),
     cpuSec: (cpu.user + cpu.system) / 1e6,
+    maxGapUs: gap,
+    probes: { sent: probes.sent, ok: probes.ok, failed: { ...probes.failed }, pending: probes.pending.size, latency: encode(probes.latency) },
   };
 }
 
@@ -126,8 +160,40 @@ function reset(): void {
   latency = newHistogram();
   deliveries = unstamped = closed = 0;
   errors = [];
-  for (const c of conns) c.deliveries = 0;
+  const t = nowMicros();
+  for (const c of conns) {
+    c.deliveries = 0;
+    c.lastAt = t;
+  }
+  maxGap = 0;
+  probes.pending.clear();
+  probes.sent = probes.ok = 0;
+  probes.failed = {};
+  probes.latency.destroy();
+  probes.latency = newHistogram();
   cpuBase = cpuUsage();
+}
+
+/** Sends a probe on every connection once per `intervalMs`; a probe unanswered after `timeoutMs` failed. */
+function probe(intervalMs: number, timeoutMs: number): void {
+  clearInterval(probes.timer);
+  probes.timer = undefined;
+  if (!intervalMs) return;
+  const send = proto?.probe;
+  if (!send) throw new Error('this system has no requests to probe with');
+  probes.timeoutMs = timeoutMs;
+  // One connection at a time, in turn, so that the probes are spread over the interval rather
+  // than a burst of one per connection.
+  let turn = 0;
+  probes.timer = setInterval(() => {
+    expireProbes();
+    const c = conns[turn++ % conns.length];
+    if (!c) return;
+    const id = probes.nextId++;
+    probes.pending.set(id, nowMicros());
+    probes.sent++;
+    send(c.ws, c.channel, id);
+  }, Math.max(1, intervalMs / Math.max(1, conns.length)));
 }
 
 function awaitEach(n: number, timeoutMs: number): Promise<AwaitReply> {
@@ -149,7 +215,10 @@ async function handle(req: Request): Promise<Reply> {
     case 'reset':
       reset();
       return {};
-    case 'collect': return collect();
+    case 'collect': return collect(req.until);
+    case 'probe':
+      probe(req.intervalMs, req.timeoutMs);
+      return {};
     case 'await': return awaitEach(req.perConnection, req.timeoutMs);
     case 'close':
       for (const c of conns) c.ws.destroy();

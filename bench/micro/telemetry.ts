@@ -56,7 +56,7 @@ bench('tracing on, sampled: receive + deliver spans', 50_000, () => {
 });
 
 const metrics = await Telemetry.create(validateConfig({ nodeId: 'bench' }), log);
-metrics.observe({ connections: () => 1, subscriptions: () => 1, channels: () => 1, presenceMembers: () => 0, natsConnected: () => true });
+metrics.observe({ connections: () => 1, subscriptions: () => 1, channels: () => 1, windowBytes: () => 0, presenceMembers: () => 0, natsConnected: () => true });
 for (let c = 1000; c < 1020; c++) metrics.stats.connectionClosed(c);
 const t0 = process.cpuUsage();
 for (let i = 0; i < 200; i++) await metrics.prometheusText();

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SystemName } from '../loadgen/protocols.js';
 import { BENCH_JWT_SECRET, BENCH_NATS_TOKEN } from '../lib/auth.js';
+import { ABUSE_NS } from '../loadgen/attacks.js';
 import { freePort, startServer, type Server } from '../lib/proc.js';
 
 export interface System {
@@ -24,6 +25,8 @@ export interface System {
   server: Server;
   /** The nats-server behind it (the same process for `nats`). */
   nats: Server;
+  /** jetgate's control plane (health, metrics, server API) on 127.0.0.1; 0 for the peers. */
+  controlPort: number;
   stop(): Promise<void>;
 }
 
@@ -55,15 +58,16 @@ export async function startSystem(name: SystemName, opts: SystemOptions = {}): P
   const dir = mkdtempSync(join(tmpdir(), `jetgate-bench-${name}-`));
   const port = await freePort();
   const nats = await startNats(dir, name === 'nats' ? port : undefined, name === 'jetgate');
+  const controlPort = name === 'jetgate' ? await freePort() : 0;
   let server: Server;
   try {
-    server = name === 'nats' ? nats.server : await startNodeServer(name, dir, port, nats.url, opts);
+    server = name === 'nats' ? nats.server : await startNodeServer(name, dir, { port, controlPort }, nats.url, opts);
   } catch (e) {
     await nats.server.stop();
     throw e;
   }
   return {
-    name, port, natsUrl: nats.url, server, nats: nats.server,
+    name, port, natsUrl: nats.url, server, nats: nats.server, controlPort,
     stop: async () => {
       if (server !== nats.server) await server.stop();
       await nats.server.stop();
@@ -72,7 +76,8 @@ export async function startSystem(name: SystemName, opts: SystemOptions = {}): P
   };
 }
 
-function startNodeServer(name: Exclude<SystemName, 'nats'>, dir: string, port: number, natsUrl: string, opts: SystemOptions): Promise<Server> {
+function startNodeServer(name: Exclude<SystemName, 'nats'>, dir: string, { port, controlPort }: { port: number; controlPort: number },
+  natsUrl: string, opts: SystemOptions): Promise<Server> {
   if (name === 'socketio') return startServer(process.execPath, [here('./socketio-server.js'), natsUrl, String(port)], /ready/);
   if (name === 'uws') return startServer(process.execPath, [here('./uws-server.js'), natsUrl, String(port)], /ready/);
   const config = join(dir, 'jetgate.json');
@@ -81,8 +86,8 @@ function startNodeServer(name: Exclude<SystemName, 'nats'>, dir: string, port: n
     // One process, like every peer: the default (one worker per core) would spread the gateway's
     // CPU over child processes the harness does not measure.
     workers: 1,
-    // The default control-plane port (8081) may be taken.
-    control: { host: '127.0.0.1', port: 0 },
+    // The default control-plane port (8081) may be taken; the abuse scenario reads /metrics and attacks it.
+    control: { host: '127.0.0.1', port: controlPort },
     nats: { servers: [natsUrl] },
     // No per-address limit: the load generator's clients come from 8 loopback addresses (10k
     // connections are 1,250 per address; the default allows 1,000), and the peers have none.
@@ -91,7 +96,14 @@ function startNodeServer(name: Exclude<SystemName, 'nats'>, dir: string, port: n
     // File storage as in production; bounded so long runs do not fill the disk.
     streams: [{ name: 'BENCH', subjects: ['bench.>'], maxBytes: 2 * 1024 ** 3 }],
     // A token is required; every authenticated connection may subscribe to every bench channel.
-    namespaces: [{ name: 'bench', stream: 'BENCH', anonymous: false, grants: { subscribe: ['bench:>'] } }],
+    // The abuse scenario's attackers are anonymous (bench/loadgen/attacks.ts): a namespace with
+    // everything an anonymous browser may be given (publish, RPC with no service behind it,
+    // presence), and one with wildcards.
+    namespaces: [
+      { name: 'bench', stream: 'BENCH', anonymous: false, grants: { subscribe: ['bench:>'] } },
+      { name: ABUSE_NS.open, stream: 'BENCH', subject: 'bench.open.{name}', anonymous: ['subscribe', 'history', 'presence', 'publish', 'rpc'], publish: true, presence: true, rpcSubject: 'svc.open.{method}' },
+      { name: ABUSE_NS.wild, stream: 'BENCH', subject: 'bench.wild.{name}', anonymous: true, allowWildcards: true },
+    ],
   }));
   return startServer(process.execPath, [...(opts.gatewayExecArgv ?? []), opts.gatewayCli ?? here('../../gateway/cli.js'), 'serve', '--config', config], /clients connect to/, { cwd: dir });
 }

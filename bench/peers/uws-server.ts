@@ -6,7 +6,7 @@
  * Usage: node uws-server.js <nats-url> <port>
  */
 import { connect } from '@nats-io/transport-node';
-import uWS from 'uWebSockets.js';
+import { uWS } from '../../gateway/transport/uws.js';
 import { verifyBenchToken } from '../lib/auth.js';
 
 const [natsUrl, port] = process.argv.slice(2);

@@ -1,4 +1,6 @@
 /** The Markdown page of a benchmark report: machine, versions, command, one table per scenario. */
+import { EXTRA_LABELS, type AttackOutcome } from '../loadgen/attacks.js';
+import type { AbuseResult, PhaseResult } from '../scenarios/abuse.js';
 import type { Report } from './types.js';
 
 const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
@@ -13,6 +15,62 @@ function table(head: string[], rows: string[][]): string {
 }
 
 type FanoutRun = Report['fanout'][number];
+
+/** `1010×148, 4007×2` */
+const counts = (c: Record<string, number>) => Object.entries(c).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}×${int(n)}`).join(', ');
+
+function outcome(o: AttackOutcome | undefined): string {
+  if (!o) return '—';
+  const parts = [`${int(o.connections)} connections${o.connectFailed ? ` (${int(o.connectFailed)} failed)` : ''}`, `${int(o.sent)} sent, ${int(o.ok)} answered`];
+  if (Object.keys(o.refused).length) parts.push(`refused ${counts(o.refused)}`);
+  if (Object.keys(o.unsubscribed).length) parts.push(`unsubscribed ${counts(o.unsubscribed)}`);
+  if (Object.keys(o.closed).length) parts.push(`closed ${counts(o.closed)}`);
+  if (o.received) parts.push(`${int(o.received)} pushes received`);
+  for (const [k, n] of Object.entries(o.extra)) parts.push(`${EXTRA_LABELS[k] ?? k} ${int(n)}`);
+  return parts.join('; ');
+}
+
+function requestsCell(r: PhaseResult['requests']): string {
+  const failed = Object.values(r.failed).reduce((a, b) => a + b, 0);
+  return `${int(failed)} / ${int(r.sent)}${failed ? ` (${counts(r.failed)})` : ''}`;
+}
+
+function abuseSection(sc: NonNullable<Report['abuse']>[number]['scenario'], a: AbuseResult): string[] {
+  const out: string[] = [];
+  const g = sc.good;
+  out.push(`### ${sc.id}`, '');
+  out.push(`${int(a.goodClients)} good clients (authenticated) on ${g.channels} channels × ${g.subscribers} subscribers, fed ${int(g.rate)} publications/s (${int(g.rate * g.subscribers)} deliveries/s), ` +
+    `each sending a history request every ${int(sc.probeIntervalMs)} ms (failed: an error, or no reply within ${int(sc.probeTimeoutMs)} ms); the stream holds ${int(sc.prefill)} messages more. Phases of ${fix(sc.phaseMs / 1000, 0)} s: ` +
+    'no attack, each attack, no attack again. **Goal: no stall over 1 s under any of them.** "longest stall": the longest a good client went without a delivery. ' +
+    'Latency from the time a publication was due (ms); request p99: the answered requests. ' +
+    'Good clients closed in a phase are not replaced. Attacker: connections opened (replaced when closed), messages sent and answered, error codes, `unsubscribed` codes, close codes ("dropped": no close frame).', '');
+  const rows = a.phases.map((p) => [
+    p.title, ms(p.latency.p50), ms(p.latency.p99), ms(p.latency.max), int(p.longestStallMs),
+    `${int(p.delivered)} / ${int(p.expected)}`, int(p.goodClosed),
+    requestsCell(p.requests),
+    ms(p.requests.latency.p99),
+    [outcome(p.attacker), ...p.errors.slice(0, 2)].filter((x) => x !== '—' || !p.errors.length).join('; '),
+  ]);
+  out.push(table(['phase', 'p50', 'p99', 'max', 'longest stall', 'delivered / expected', 'good closed', 'good requests failed', 'request p99', 'attacker'], rows), '');
+  const stalled = a.phases.filter((p) => !(p.longestStallMs <= 1_000));
+  out.push(`Stalls over 1 s: ${stalled.length ? stalled.map((p) => `${p.title} (${int(p.longestStallMs)} ms)`).join(', ') : 'none'}.`, '');
+  out.push("What the servers spent in each phase (sampled twice a second): JetStream consumers on the account, the gateway's active channels (`jetgate_channels`), resident memory, CPU, gateway log lines; readings that failed or timed out (2 s); then whether consumers and channels went back to the baseline " +
+    `(${a.baseline.consumers ?? '?'} consumers, ${a.baseline.channels ?? '?'} channels) after the attacker left, waiting at most ${fix(sc.settleMs / 1000, 0)} s.`, '');
+  out.push(table(['phase', 'consumers peak', 'channels peak', 'gateway RSS peak / end MiB', 'nats-server RSS peak MiB', 'gateway CPU s', 'nats-server CPU s', 'gateway log lines', 'failed readings (consumers / metrics)', 'back to baseline'],
+    a.phases.map((p) => {
+      const v = p.servers;
+      const r = p.recovery;
+      return [p.title, int(v.consumersPeak), int(v.channelsPeak), `${int(v.gatewayRssPeakMiB)} / ${int(v.gatewayRssEndMiB)}`, int(v.natsRssPeakMiB),
+        fix(v.gatewayCpuSec), fix(v.natsCpuSec), int(v.gatewayLogLines), `${v.consumerReadFailures} / ${v.metricsReadFailures}`,
+        r ? (r.back ? `yes, in ${fix(r.seconds, 1)} s` : `no: ${r.consumersLeft ?? '?'} consumers, ${r.channelsLeft ?? '?'} channels left`) : '—'];
+    })), '');
+  if (a.idempotency) {
+    const i = a.idempotency;
+    out.push(`Anonymous idempotency race (an attacker publishes first with the key a victim then uses): ${i.extra.victimDuplicate ? '**the victim was told `duplicate: true`**' : 'the victim was not told `duplicate`'}` +
+      `, ${i.extra.victimStored ? 'its publication is stored' : '**its publication is not stored**'} (${i.notes.join('; ')}).`, '');
+  }
+  return out;
+}
 
 /** The highest fixed rate that every system with results sustained (the lowest rate if none did). */
 export function referenceRate(runs: readonly FanoutRun[]): number {
@@ -103,6 +161,14 @@ export function markdown(r: Report, chartFile?: string): string {
       r.resume.map((x) => x.result
         ? [int(x.result.clients), int(x.result.missed), int(x.result.complete), `${fix(x.result.seconds, 3)} s`, int(x.result.deliveriesPerSec)]
         : ['—', '—', '—', `failed: ${(x.error ?? '').slice(0, 80)}`, '—'])), '');
+  }
+
+  if (r.abuse?.length) {
+    out.push('## Abuse (jetgate)', '');
+    for (const x of r.abuse) {
+      if (x.result) out.push(...abuseSection(x.scenario, x.result));
+      else out.push(`### ${x.scenario.id}`, '', `failed: ${x.error ?? ''}`, '');
+    }
   }
 
   if (r.notes.length) out.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');

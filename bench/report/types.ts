@@ -1,4 +1,5 @@
 /** The report a benchmark run writes (bench/results/<date>-<profile>.json). */
+import type { AbuseResult, AbuseScenario } from '../scenarios/abuse.js';
 import type { ConnectionsResult } from '../scenarios/connections.js';
 import type { FanoutScenario, RatePoint } from '../scenarios/fanout.js';
 import type { ResumeResult } from '../scenarios/resume.js';
@@ -24,4 +25,6 @@ export interface Report {
   fanout: Array<{ scenario: FanoutScenario; system: SystemName; load: number[]; points: RatePoint[]; error?: string }>;
   connections: Array<{ system: SystemName; load: number[]; result?: ConnectionsResult; error?: string }>;
   resume: Array<{ system: SystemName; result?: ResumeResult; error?: string }>;
+  /** Missing in reports written before the abuse scenario existed (the Markdown allows for it). */
+  abuse: Array<{ system: 'jetgate'; scenario: AbuseScenario; result?: AbuseResult; error?: string }>;
 }

@@ -105,17 +105,9 @@ async function measure(sys: System, sc: FanoutScenario, pool: LoadPool, publishe
   const run = await publisher.request({ type: 'run', subjects: subs, rate: offered / sc.subscribers, durationMs: sc.durationMs, size: sc.size });
   const publishSec = (Date.now() - t0) / 1000;
   const expected = run.sent * sc.subscribers;
-  let got = await pool.collect();
-  if (saturation) {
-    // What was delivered while publishing is the throughput; the backlog is left behind.
-  } else {
-    // Let the tail arrive: until everything did, or nothing more comes.
-    for (let last = -1, i = 0; got.deliveries < expected && got.deliveries !== last && i < 40; i++) {
-      last = got.deliveries;
-      await sleep(250);
-      got = await pool.collect();
-    }
-  }
+  // At saturation, what was delivered while publishing is the throughput (the backlog is left
+  // behind); otherwise the tail arrives first.
+  const got = saturation ? await pool.collect() : await pool.collectTail(expected);
   const cpu1 = [cpuSeconds(sys.server.pid), cpuSeconds(sys.nats.pid)];
   const windowSec = (Date.now() - t0) / 1000;
   const cpuServerSec = cpu1[0]! - cpu0[0]!;

@@ -3,7 +3,7 @@
  * decoded with the generated types. Charts update in place. On a reload the page restores what it
  * had drawn and resumes from the last sequence it saw: the gateway replays what it missed.
  */
-import type { Position, Publication } from '../../client/index.js';
+import { JetgateClient, type Position, type Publication } from '../../client/index.js';
 import { dashboard } from '../../proto/gen/examples.js';
 import { LineChart } from './chart.js';
 import { $, clock, el, loadConfig, newClient, showConnection } from './common.js';
@@ -97,7 +97,10 @@ class HostCard {
 
 async function main(): Promise<void> {
   const cfg = await loadConfig();
-  const client = newClient(cfg, 'jetgate-demo-dashboard');
+  // ?shared=1: the tabs of this browser share one connection (the SDK's shared mode).
+  const client = new URLSearchParams(location.search).has('shared')
+    ? new JetgateClient({ url: cfg.gatewayUrl, format: 'proto', name: 'jetgate-demo-dashboard', shared: { worker: '/assets/jetgate-worker.min.js' } })
+    : newClient(cfg, 'jetgate-demo-dashboard');
   showConnection(client, $('#conn'));
   const rpsChart = new LineChart($<HTMLCanvasElement>('#rps-chart'), { windowMs: WINDOW_MS, axes: true });
   const latChart = new LineChart($<HTMLCanvasElement>('#latency-chart'), { windowMs: WINDOW_MS, axes: true, unit: '' });

@@ -8,6 +8,7 @@ import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { createLocalJWKSet, type FlattenedJWSInput, type JWSHeaderParameters } from 'jose';
 import { ErrorCode } from '../../proto/codes.js';
+import { parseJson } from '../../proto/safe-json.js';
 import type { Algorithm, AuthConfig } from '../config/schema.js';
 import { ClientError, JetgateError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -42,7 +43,7 @@ function loadPem(pem: string, where: string): { key: KeyObject; alg: Algorithm }
 
 function parseJwks(text: string, file: string): Jwks {
   try {
-    return createLocalJWKSet(JSON.parse(text));
+    return createLocalJWKSet(parseJson(text) as Parameters<typeof createLocalJWKSet>[0]);
   } catch (e) {
     throw invalid(`${file} is not a JSON Web Key Set: ${(e as Error).message}`);
   }

@@ -28,10 +28,11 @@ export async function serve(argv: string[]): Promise<void> {
   const config = commandConfig(SERVE.name, parsed.values);
   // Each command loads only what it uses: a CLI that answers fast.
   const [{ Gateway }, { Supervisor }, { createLogger }] = await Promise.all([import('../gateway.js'), import('../supervisor/supervisor.js'), import('../log.js')]);
-  const log = createLogger(config.logLevel, config.nodeId);
+  const log = createLogger(config.logLevel, config.nodeId, undefined, config.limits.logs);
   const workers = config.workers || availableParallelism();
   // One worker runs here, in this process; more run as supervised child processes on one port.
   const running = workers === 1 ? await Gateway.start(config, log) : await Supervisor.start(config, log, workers);
+  if (config.freezeIntrinsics) (await import('../intrinsics.js')).freezeIntrinsics(log);
   const host = config.websocket.host === '0.0.0.0' ? '127.0.0.1' : config.websocket.host;
   if (running.controlPort) {
     const ctl = config.control.host === '0.0.0.0' ? '127.0.0.1' : config.control.host;

@@ -2,6 +2,7 @@
  * `jetgate token`: mints a development connection token (HS256) with the configured secret, claim
  * names, audience and issuer, and prints it. Production tokens come from the app's own backend.
  */
+import { parseJson } from '../../proto/safe-json.js';
 import { CONFIG_NOTES, CONFIG_OPTION, commandConfig } from './config.js';
 import { UsageError, intOption, parseCommand, type CommandSpec } from './usage.js';
 
@@ -32,7 +33,7 @@ export async function token(argv: string[]): Promise<void> {
   let info: unknown;
   if (typeof values.info === 'string') {
     try {
-      info = JSON.parse(values.info);
+      info = parseJson(values.info); // the gateway refuses tokens whose claims could reach a prototype
     } catch {
       info = undefined;
     }

@@ -2,11 +2,14 @@
  * Loads the configuration: defaults <- file (JSON) <- environment, then validates the whole.
  * Environment keys are JETGATE_ followed by the key path in upper snake case
  * (JETGATE_WEBSOCKET_PORT, JETGATE_NATS_SERVERS=a,b); NATS_URL is a shorthand for nats.servers.
+ * JSON (the file, list values in the environment) is parsed with the safe parser: a `__proto__` or
+ * `constructor.prototype` key is a configuration error, never a write into a prototype.
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { TSchema } from '@sinclair/typebox';
+import { parseJson } from '../../proto/safe-json.js';
 import { ConfigSchema, type Config, type NamespaceConfig } from './schema.js';
 import { compileGrants } from '../auth/grants.js';
 import { PatternError } from '../auth/patterns.js';
@@ -52,9 +55,9 @@ function parseEnvValue(raw: string, schema: TSchema, env: string): unknown {
     const literals = (items?.anyOf as TSchema[] | undefined)?.every((s) => typeof s.const === 'string');
     if (items?.type === 'string' || literals) return raw.split(',').map((s) => s.trim()).filter(Boolean);
     try {
-      return JSON.parse(raw);
-    } catch {
-      throw new ConfigError(`${env}: expected a JSON array`);
+      return parseJson(raw);
+    } catch (e) {
+      throw new ConfigError(`${env}: expected a JSON array (${(e as Error).message})`);
     }
   }
   return raw;
@@ -148,7 +151,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
       throw new ConfigError(`cannot read config file ${opts.file}: ${(e as Error).message}`);
     }
     try {
-      raw = JSON.parse(text) as Record<string, unknown>;
+      raw = parseJson(text) as Record<string, unknown>;
     } catch (e) {
       throw new ConfigError(`config file ${opts.file} is not valid JSON: ${(e as Error).message}`);
     }

@@ -36,7 +36,9 @@ export const WebSocketSchema = Type.Object({
   allowJsFallback: Bool("start even when uWebSockets.js runs its slow JavaScript fallback (warns loudly)", false),
   maxMessagesPerSec: Int('messages a connection may send per second on average (token bucket refill; error 1010 past it)', 100, 1, 1_000_000),
   messageBurst: Int('messages a connection may send at once (token bucket size); refusals beyond what the rate forgives, this many, close it (4007)', 1_000, 1, 10_000_000),
-  maxPendingRequests: Int('requests (history, publish, rpc, presence, refresh) a connection may have awaiting their replies (error 1010 past it)', 64, 1, 100_000),
+  maxPendingRequests: Int('requests (history, publish, rpc, presence, refresh, and subscribes while they read JetStream) a connection may have awaiting their replies (error 1010 past it)', 64, 1, 100_000),
+  maxReplays: Int('JetStream reads (replays, history pages) a connection may have running or waiting for a turn (error 1010 past it)', 32, 1, 100_000),
+  maxActiveReplays: Int('JetStream reads a connection may run at once; more wait their turn', 2, 1, 1_000),
   maxConnectionsPerIp: Int('connections from one address (IPv6: one /64); more are closed with 4010 (0: no limit)', 1_000, 0, 10_000_000),
   allowedOrigins: Type.Array(Type.String(), {
     description: 'Origin header values browsers may connect from ("https://app.example.com", "https://*.example.com"); empty: any',
@@ -123,13 +125,18 @@ export const NamespaceSchema = Type.Object({
 
 export const ControlSchema = Type.Object({
   enabled: Bool('serve the control plane (health, readiness, metrics, server API, OpenAPI)', true),
-  host: Str('address the control plane binds', '0.0.0.0'),
+  host: Str('address the control plane binds (loopback by default: set 0.0.0.0 or an interface address for probes and scrapers on other hosts)', '127.0.0.1'),
   port: Int('control plane port (0 picks a free port)', 8081, 0, 65535),
   apiKeys: Type.Array(Type.String({ minLength: 16 }), {
     description: 'keys accepted by the server API (Authorization: Bearer <key> or X-API-Key); none: the API refuses every request',
     default: [],
   }),
   bodyLimitBytes: Int('largest request body the server API accepts', 1024 * 1024, 1024, 64 * 1024 * 1024),
+  headersTimeoutMs: Int('time a request has to send its headers (408 and closed past it)', 5_000, 100, 600_000),
+  requestTimeoutMs: Int('time a request has to send its headers and body (408 and closed past it)', 10_000, 100, 600_000),
+  keepAliveTimeoutMs: Int('an idle keep-alive connection is closed after this long', 5_000, 100, 600_000),
+  idleTimeoutMs: Int('a connection on which nothing moves this long is closed, even while its request is being handled', 30_000, 1_000, 600_000),
+  maxConnections: Int('open connections the control plane accepts; more are closed at once', 1_024, 1, 1_000_000),
   subjectPrefix: Str('prefix of the core NATS subjects gateways receive cluster-wide commands on (disconnect, unsubscribe)', '_jg.ctl'),
   commandWaitMs: Int('how long a cluster-wide command waits for more nodes to report after the last one answered', 300, 10, 10_000),
 }, { additionalProperties: false, default: {} });
@@ -161,18 +168,36 @@ export const TelemetrySchema = Type.Object({
 
 /** Replays, JetStream consumers and the JetStream cost of history / rewind / latest. */
 export const ReplayLimitsSchema = Type.Object({
+  maxActive: Int('JetStream reads (replay chunks, history pages, gap recoveries) running at once, each with at most one consumer: the bound on the consumers the process holds', 64, 2, 100_000),
+  reservedForRecovery: Int('of maxActive, the reads only the gateway\'s own gap recoveries may take', 16, 1, 100_000),
+  maxQueued: Int('client reads waiting for a turn, gateway-wide (error 1024 past it)', 2_048, 0, 10_000_000),
+  consumerInactiveSec: Int('nats-server deletes a replay consumer idle this long (cleans up after a gateway that died mid-read)', 10, 1, 3_600),
 }, { additionalProperties: false, default: {} });
 
 /** Channels held by the process and the memory of their recent windows. */
 export const ChannelLimitsSchema = Type.Object({
+  max: Int('channels this process holds at once (lingering ones included: the longest idle gives way to a new one); past it a new channel is refused (1024)', 20_000, 1, 10_000_000),
+  lingerSec: Int('seconds a channel without subscribers is kept (a reload resumes from its window)', 30, 0, 3600),
+  createPerSec: Int('new channels this process starts per second (each a JetStream request and a NATS subscription); past it 1024', 1_000, 1, 1_000_000),
+  createPerConnectionPerSec: Int('new channels one connection may start per second on average; past it 1010', 20, 1, 1_000_000),
+  createPerConnectionBurst: Int('new channels one connection may start at once', 100, 1, 1_000_000),
+  windowBytes: Int('estimated bytes all recent windows of this process hold together; past it the windows written to least recently give up their oldest entries', 256 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
 }, { additionalProperties: false, default: {} });
 
 /** Presence reads and join/leave pushes. */
 export const PresenceLimitsSchema = Type.Object({
+  maxMembers: Int('presence entries this process keeps alive (each a KV write per heartbeat); past it a presence subscribe is refused (1024)', 10_000, 1, 10_000_000),
+  perConnection: Int('presence channels one connection may be subscribed to; past it 1008', 8, 1, 100_000),
+  maxReads: Int('presence lists read from KV at once by this process (requests for the same channel share one read); past it 1024', 8, 1, 10_000),
+  maxListed: Int('most entries one presence list reads and returns', 1_000, 1, 1_000_000),
+  cacheMs: Int('a presence list is reused this long for further requests on the same channel (0: only concurrent ones share a read)', 500, 0, 60_000),
+  eventIntervalMs: Int('join/leave events of a channel are sent together at most once per interval; a join and leave of the same client within it cancel out (0: at once)', 250, 0, 60_000),
 }, { additionalProperties: false, default: {} });
 
 /** Log lines per cause. */
 export const LogLimitsSchema = Type.Object({
+  linesPerCause: Int('log lines (info and above) of one cause, its message, written per interval; the rest are counted and reported once per interval', 50, 1, 1_000_000),
+  intervalSec: Int('the interval of linesPerCause', 10, 1, 3600),
 }, { additionalProperties: false, default: {} });
 
 export const LimitsSchema = Type.Object({
@@ -187,6 +212,7 @@ export const ConfigSchema = Type.Object({
   livePrefix: Str('prefix of the core NATS subjects streams republish to', '_jg.live'),
   tailCheckSec: Int('seconds of quiet after which a channel checks JetStream for a last message lost on the live path (0: never)', 10, 0, 3600),
   workers: Int('gateway processes sharing the WebSocket port, each with its own NATS connection (0: one per CPU core)', 0, 0, 256),
+  freezeIntrinsics: Bool('jetgate serve freezes Object.prototype and the other shared prototypes once started (defence against prototype pollution)', true),
   nats: NatsSchema,
   websocket: WebSocketSchema,
   shutdown: ShutdownSchema,
@@ -213,3 +239,6 @@ export type ControlConfig = Static<typeof ControlSchema>;
 export type PresenceConfig = Static<typeof PresenceSchema>;
 export type TelemetryConfig = Static<typeof TelemetrySchema>;
 export type LimitsConfig = Static<typeof LimitsSchema>;
+export type LogLimits = Static<typeof LogLimitsSchema>;
+export type ChannelLimits = Static<typeof ChannelLimitsSchema>;
+export type PresenceLimits = Static<typeof PresenceLimitsSchema>;

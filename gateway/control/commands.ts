@@ -4,6 +4,7 @@
  * to its own connections and answers with how many it touched.
  */
 import { CloseCode, ErrorCode, UnsubscribeCode } from '../../proto/codes.js';
+import { parseJson } from '../../proto/safe-json.js';
 import { ClientError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Msg, NatsConnection, Subscription } from '../nats/connection.js';
@@ -27,10 +28,10 @@ export interface CommandResult {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** A command read off the wire; null for anything malformed. Pure. */
+/** A command read off the wire; null for anything malformed (refused keys included). Pure. */
 export function parseCommand(data: Uint8Array): Command | null {
   try {
-    const c = JSON.parse(decoder.decode(data)) as Record<string, unknown>;
+    const c = parseJson(decoder.decode(data)) as Record<string, unknown>;
     const t = c.target as Record<string, unknown> | undefined;
     const target: Target | null = typeof t?.user === 'string' && t.user !== '' ? { user: t.user }
       : typeof t?.clientId === 'string' && t.clientId !== '' ? { clientId: t.clientId } : null;
@@ -101,7 +102,7 @@ export class Commands {
     let affected = 0;
     for (const r of replies) {
       try {
-        affected += Number((JSON.parse(decoder.decode(r.data)) as { affected?: unknown }).affected) || 0;
+        affected += Number((parseJson(decoder.decode(r.data)) as { affected?: unknown }).affected) || 0;
       } catch {
         // a reply that is not ours: counted as a node, nothing affected
       }

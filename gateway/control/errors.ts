@@ -20,6 +20,7 @@ export type ApiErrorCode =
   | 'PublishFailed'
   | 'HistoryUnavailable'
   | 'Unavailable'
+  | 'Overloaded'
   | 'Internal';
 
 /** Every code with its HTTP status (docs/operations.md lists the same table). */
@@ -37,6 +38,7 @@ export const API_ERRORS: Readonly<Record<ApiErrorCode, number>> = {
   PublishFailed: 502,
   HistoryUnavailable: 503,
   Unavailable: 503,
+  Overloaded: 503,
   Internal: 500,
 };
 

@@ -7,6 +7,7 @@ import { ErrorCode } from '../../proto/codes.js';
 import { Header } from '../../proto/headers.js';
 import type { JsonValue } from '../../proto/codec.js';
 import type { ChannelRef } from '../channels/grammar.js';
+import { checkHeaderValue } from '../auth/headers.js';
 import { ClientError } from '../errors.js';
 import { stripReservedHeaders } from '../headers/outgoing.js';
 import type { JetStreamClient } from '../nats/connection.js';
@@ -33,6 +34,8 @@ export function payloadOf(input: PublishBody, transcoder: Transcoder): Uint8Arra
 /** Stores a publication; a repeated idempotency key within the stream's duplicate window is stored once. */
 export async function publishTo(js: JetStreamClient, ref: ChannelRef, input: PublishBody, data: Uint8Array): Promise<{ seq: number; duplicate: boolean }> {
   if (ref.wildcard) throw new ClientError(ErrorCode.BadChannel, 'publish needs a channel without wildcards');
+  // The key becomes the Nats-Msg-Id header: printable ASCII (CR/LF would split it), a 400 otherwise.
+  if (input.idempotencyKey !== undefined) checkHeaderValue('idempotencyKey', input.idempotencyKey);
   const headers = [...stripReservedHeaders(input.headers)];
   if (input.type) headers.push([Header.Type, input.type]);
   try {

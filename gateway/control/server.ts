@@ -3,10 +3,14 @@
  * Operations routes (/healthz, /readyz, /metrics), the server API under /api/v1 (API keys), and
  * its OpenAPI description (/docs/json, /docs). Every error has one shape (./errors.ts); every
  * request has an id (X-Request-Id, taken from the caller when sane) that its log lines carry.
+ * Every socket is bounded (docs/security.md, "Control plane"): header, request, keep-alive and idle
+ * timeouts, a cap on open connections, and a refused request is answered and its socket closed, so
+ * slow or refused clients cannot hold the file descriptors the WebSocket clients need.
  */
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import { LogController, fastify, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { parseJson } from '../../proto/safe-json.js';
 import type { Config } from '../config/schema.js';
 import { JetgateError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -18,6 +22,8 @@ import { registerHealth, registerMetrics } from './routes/ops.js';
 import { ErrorResponse } from './schemas.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** How often Node checks the header and request timeouts of open requests (its default is 30 s). */
+const TIMEOUT_CHECK_MS = 1_000;
 
 function requestId(req: { headers: Record<string, string | string[] | undefined> }): string {
   const given = req.headers['x-request-id'];
@@ -81,7 +87,13 @@ export class ControlServer {
 /** fastify with what every control port shares: logging, request ids, the one error shape. */
 function baseApp(deps: HealthDeps, counted?: (route: string, method: string, status: number) => void): FastifyInstance {
   const logger: FastifyBaseLogger = deps.log.child({ component: 'control' });
+  const c = deps.config.control;
   const app = fastify({
+    connectionTimeout: c.idleTimeoutMs,
+    keepAliveTimeout: c.keepAliveTimeoutMs,
+    requestTimeout: c.requestTimeoutMs,
+    // Node refuses a headers timeout longer than the request timeout.
+    http: { headersTimeout: Math.min(c.headersTimeoutMs, c.requestTimeoutMs), connectionsCheckingInterval: TIMEOUT_CHECK_MS },
     loggerInstance: logger,
     // One line per request, written below (probes and scrapes at debug), instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -90,9 +102,25 @@ function baseApp(deps: HealthDeps, counted?: (route: string, method: string, sta
     // Unknown keys are an error, not silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
   });
+  // Past the bound Node closes new sockets at once.
+  app.server.maxConnections = c.maxConnections;
   app.addSchema(ErrorResponse);
+  // Bodies through the safe parser (proto/safe-json.ts): nesting and keys that would reach a
+  // prototype are a 400 before anything walks the body (validation, payload encoding).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      if (body === '') throw new Error('empty body');
+      done(null, parseJson(body as string));
+    } catch (e) {
+      done(new ApiError('BadRequest', `request body: ${(e as Error).message}`), undefined);
+    }
+  });
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    // Refused before its body arrived (401, 413, 400...): answer and close, instead of keeping the
+    // socket open while the client dribbles a body nobody will read.
+    if (reply.statusCode >= 400 && !req.raw.complete) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unknown';

@@ -18,6 +18,7 @@ import { endSpan, sampledFlag, type Span, type Tracing } from '../telemetry/trac
 import { GapDetector } from './gap.js';
 import { Pub } from './publication.js';
 import { RecentWindow } from './window.js';
+import type { WindowBudget } from './window-budget.js';
 
 /** Where frames go: uWS topics in the gateway. */
 export interface Fanout {
@@ -42,6 +43,8 @@ export interface ChannelDeps {
   relativeName(subject: string): string;
   /** Called when the stream behind the channel looks recreated (sequence went backwards). */
   suspectReset(ch: Channel): void;
+  /** The gateway-wide budget every channel's window charges. */
+  windowBudget: WindowBudget;
 }
 
 export type ChannelState = 'starting' | 'live' | 'recovering' | 'closed';
@@ -129,8 +132,9 @@ export class Channel {
     const startSeq = this.ref.wildcard
       ? await this.deps.streamLastSeq(this.stream)
       : (await this.deps.reader.lastOf(this.stream, this.ref.subject, this.pick))?.seq ?? 0;
+    if (this.state === 'closed') return; // evicted while starting: it holds nothing
     this.detector = new GapDetector(startSeq, this.ref.wildcard ? undefined : this.ref.subject);
-    this.win = new RecentWindow<Pub>(this.ref.namespace.window, startSeq);
+    this.win = new RecentWindow<Pub>(this.ref.namespace.window, startSeq, this.deps.windowBudget);
     this.flushed = startSeq;
     this.state = 'live';
     this.drainHeld();
@@ -289,7 +293,12 @@ export class Channel {
     this.gapSpan = undefined;
     let recovered = 0;
     for (let attempt = 0; this.state === 'recovering'; attempt++) {
+      // Recoveries take turns of the read budget too (first in line, with turns kept for them), so
+      // clients' replays cannot starve them and a mass recovery is not a mass of consumers.
+      const turn = this.deps.reader.recoveryTurn();
       try {
+        await turn.granted;
+        if (this.state !== 'recovering') break;
         const reads = this.deps.reader.read({ stream: this.stream, filter: this.ref.subject, start: { seq: this.detector.lastSeq + 1 } }, this.pick);
         for await (const batch of reads) {
           if (this.state !== 'recovering') break;
@@ -306,10 +315,13 @@ export class Channel {
         }
         if (this.state === 'recovering') this.state = 'live';
       } catch (e) {
+        turn.release();
         this.stats.recoveryErrors++;
         span?.addEvent('attempt failed', { 'exception.message': (e as Error).message });
         this.deps.log.warn({ channel: this.name, err: (e as Error).message, attempt }, 'channel recovery failed; retrying');
         await new Promise((r) => setTimeout(r, Math.min(5_000, 100 * 2 ** attempt)));
+      } finally {
+        turn.release();
       }
     }
     if (this.state === 'live') {
@@ -347,5 +359,6 @@ export class Channel {
     this.held = [];
     this.pending = [];
     this.traced = 0;
+    this.win?.clear(); // gives its bytes back to the budget (undefined when closed while starting)
   }
 }

@@ -7,6 +7,9 @@ import type { PubRecord } from '../history/reader.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 import type { Span } from '../telemetry/tracing.js';
 
+/** What a held publication costs besides its payload and subject: the objects, the time, the slot. */
+const PUB_OVERHEAD = 400;
+
 export class Pub {
   private proto: Uint8Array | undefined;
   private json: string | undefined;
@@ -23,6 +26,11 @@ export class Pub {
 
   get seq(): number {
     return this.rec.seq;
+  }
+
+  /** Estimated memory while held: the payload and, once encoded, a frame per format (window budgets count it). */
+  get bytes(): number {
+    return PUB_OVERHEAD + this.rec.subject.length + this.rec.data.length * 3;
   }
 
   frame(format: 'proto'): Uint8Array;

@@ -50,11 +50,11 @@ export class ExpiringBucket {
    * Current values of the keys matching a pattern (`*`, `>`). The keys come from the stream's
    * subject list and each value from a direct get: no consumer is created. (A last-per-subject
    * consumer on nats-server 2.9 skips keys rewritten while it is read, and heartbeats rewrite
-   * keys all the time.)
+   * keys all the time.) At most `limit` values are read.
    */
-  async entries(pattern: string): Promise<Array<{ key: string; value: Uint8Array }>> {
+  async entries(pattern: string, limit = Number.MAX_SAFE_INTEGER): Promise<Array<{ key: string; value: Uint8Array }>> {
     const info = await this.jsm.streams.info(ExpiringBucket.streamOf(this.name), { subjects_filter: this.prefix + pattern });
-    const keys = Object.keys(info.state.subjects ?? {}).map((s) => s.slice(this.prefix.length));
+    const keys = Object.keys(info.state.subjects ?? {}).slice(0, limit).map((s) => s.slice(this.prefix.length));
     const got = await Promise.all(keys.map((k) => this.kv.get(k)));
     const out: Array<{ key: string; value: Uint8Array }> = [];
     for (const e of got) if (e && e.operation === 'PUT') out.push({ key: e.key, value: e.value });

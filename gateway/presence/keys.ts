@@ -7,6 +7,7 @@
  *                 and "/" are plain subject characters; the grammar keeps out ".", "*", ">")
  */
 import type { JsonValue } from '../../proto/codec.js';
+import { parseJson } from '../../proto/safe-json.js';
 
 /** One connection subscribed to a channel, as presence reports it. */
 export interface PresenceEntry {
@@ -41,10 +42,13 @@ export function encodeEntry(e: PresenceEntry): Uint8Array {
   return encoder.encode(JSON.stringify(e));
 }
 
-/** An entry read back from KV; null for anything that is not one (written by someone else). */
+/**
+ * An entry read back from KV; null for anything that is not one (written by someone else, or
+ * holding a key that would reach a prototype: entries go out to every presence reader).
+ */
 export function decodeEntry(data: Uint8Array): PresenceEntry | null {
   try {
-    const v = JSON.parse(decoder.decode(data)) as Partial<PresenceEntry> | null;
+    const v = parseJson(decoder.decode(data)) as Partial<PresenceEntry> | null;
     if (!v || typeof v.user !== 'string' || typeof v.clientId !== 'string' || typeof v.node !== 'string') return null;
     const e: PresenceEntry = { user: v.user, clientId: v.clientId, node: v.node };
     if (v.info && typeof v.info === 'object' && !Array.isArray(v.info)) e.info = v.info;

@@ -43,7 +43,7 @@ export function publishHandler(deps: PublishDeps) {
     if (!ns.publish) throw new ClientError(ErrorCode.PublishNotAllowed, `namespace "${ns.name}" does not accept client publishes`);
     authorize(from.identity, ns, 'publish', ref.channel);
     const payload = resolvePayload(req, { maxBytes: ns.maxPayloadBytes, requiredType: ns.publishType }, deps.transcoder);
-    const msgID = publishMsgId(from.identity.user, ref.channel, req.idempotencyKey);
+    const msgID = publishMsgId(from.identity.user, from.id, ref.channel, req.idempotencyKey);
     const headers = outgoingHeaders(from.identity, from.id, req.headers, payload.type);
     try {
       const ack = await storePublication(deps.nats.js, { subject: ref.subject, data: payload.data, headers, msgId: msgID });

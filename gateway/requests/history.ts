@@ -1,7 +1,8 @@
 /**
  * The `history` request: a page of a channel's publications from JetStream, oldest first from
  * `fromSeq`, or newest first ending at `fromSeq` (`reverse`). `readPage` also serves the server API
- * (which adds a time start and a sequence bound).
+ * (which adds a time start and a sequence bound). A page is read within one turn of the gateway's
+ * read budget, and costs a fixed handful of JetStream calls however large the stream.
  */
 import { ErrorCode } from '../../proto/codes.js';
 import type { ServerMessage } from '../../proto/codec.js';
@@ -14,6 +15,7 @@ import type { Transcoder } from '../schemas/transcoder.js';
 import type { Requester } from '../session/request.js';
 import type { ClientMessage } from '../../proto/codec.js';
 import { headerPicker, type HistoryReader, type PubRecord, type StartAt } from '../history/reader.js';
+import { ReadTurns } from '../replay/reads.js';
 
 /** Most publications in one page. */
 export const MAX_PAGE = 1_000;
@@ -45,8 +47,25 @@ export interface Page {
   nextSeq: number;
 }
 
-/** Reads one page of a channel's publications from JetStream. Throws ClientError(HistoryUnavailable). */
-export async function readPage(deps: HistoryDeps, ref: ChannelRef, q: PageQuery): Promise<Page> {
+/** Server API requests: each its own owner, so only the gateway-wide queue bounds them. */
+let apiRequests = 0;
+
+/**
+ * Reads one page of a channel's publications from JetStream, within a turn of `owner` (a
+ * connection id; default: a server API request). Throws ClientError: HistoryUnavailable, or a
+ * refused turn (1010, 1024).
+ */
+export async function readPage(deps: HistoryDeps, ref: ChannelRef, q: PageQuery, owner = `api:${++apiRequests}`): Promise<Page> {
+  const turns = new ReadTurns(deps.reader.turns, owner);
+  try {
+    await turns.hold();
+    return await readPageNow(deps, ref, q);
+  } finally {
+    turns.end();
+  }
+}
+
+async function readPageNow(deps: HistoryDeps, ref: ChannelRef, q: PageQuery): Promise<Page> {
   const stream = ref.namespace.stream;
   const limit = Math.min(MAX_PAGE, q.limit || 100);
   const info = await deps.streams.info(stream).catch((e: Error) => {
@@ -61,13 +80,10 @@ export async function readPage(deps: HistoryDeps, ref: ChannelRef, q: PageQuery)
   try {
     if (q.reverse) {
       const end = q.fromSeq ? Math.min(q.fromSeq, last) : last;
-      const start = end < first ? end + 1 : await deps.reader.rewindStart(stream, ref.subject, limit, first, end);
-      for await (const batch of deps.reader.read({ stream, filter: ref.subject, start: { seq: start }, untilSeq: end }, pick)) records.push(...batch);
+      const tail = end < first ? { seq: end + 1, before: 0 } : await deps.reader.tailStart(stream, ref.subject, limit, first, end, last);
+      for await (const batch of deps.reader.read({ stream, filter: ref.subject, start: { seq: tail.seq }, untilSeq: end }, pick)) records.push(...batch);
       records.reverse();
-      const older = start > first
-        ? (await deps.reader.countFrom(stream, ref.subject, first)) - (await deps.reader.countFrom(stream, ref.subject, start))
-        : 0;
-      if (older > 0) nextSeq = start - 1;
+      if (tail.before > 0) nextSeq = tail.seq - 1;
     } else {
       const start: StartAt = q.sinceTime && !q.fromSeq ? { time: q.sinceTime } : { seq: Math.max(first, q.fromSeq || first) };
       for await (const batch of deps.reader.read({ stream, filter: ref.subject, start, untilSeq: q.toSeq }, pick)) {
@@ -90,7 +106,7 @@ export function historyHandler(deps: HistoryDeps) {
   return async (from: Requester, req: NonNullable<ClientMessage['history']>): Promise<ServerMessage> => {
     const ref = deps.resolver.resolve(req.channel);
     authorize(from.identity, ref.namespace, 'history', ref.channel);
-    const page = await readPage(deps, ref, { fromSeq: req.fromSeq ?? 0, limit: req.limit ?? 0, reverse: req.reverse === true });
+    const page = await readPage(deps, ref, { fromSeq: req.fromSeq ?? 0, limit: req.limit ?? 0, reverse: req.reverse === true }, from.id);
     const publications = page.records.map((r) => {
       const relative = ref.wildcard ? deps.resolver.relativeName(ref.namespace, r.subject) : undefined;
       return new Pub(ref.channel, r, relative, deps.transcoder).message(from.format === 'json');

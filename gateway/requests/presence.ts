@@ -16,12 +16,16 @@ export function presenceChannel(resolver: ChannelResolver, channel: unknown): Ch
   return ref;
 }
 
-/** Reads the channel's entries; a NATS failure becomes Unavailable (temporary). */
+/**
+ * Reads the channel's entries (at most `limits.presence.maxListed`); past the read budget
+ * Overloaded, a NATS failure Unavailable (both temporary).
+ */
 export async function listPresence(presence: Presence | undefined, ref: ChannelRef): Promise<PresenceEntry[]> {
   if (!presence) throw new ClientError(ErrorCode.PresenceNotEnabled, 'presence is not enabled');
   try {
     return await presence.list(ref.channel);
   } catch (e) {
+    if (e instanceof ClientError) throw e;
     throw new ClientError(ErrorCode.Unavailable, `presence unavailable: ${(e as Error).message}`, true);
   }
 }

@@ -4,6 +4,7 @@
  */
 import protobuf from 'protobufjs';
 import type { JsonValue } from '../../proto/codec.js';
+import { ownField } from '../../proto/safe-json.js';
 
 const TO_JSON: protobuf.IConversionOptions = { longs: String, enums: String, bytes: String, defaults: true, json: true };
 
@@ -69,7 +70,8 @@ export class Transcoder {
 function checkFields(t: protobuf.Type, json: JsonValue, path: string): void {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error(`${path || 'payload'}: object expected`);
   for (const [key, value] of Object.entries(json)) {
-    const field = t.fields[key];
+    // Own fields only: a client's key "constructor" or "toString" names no field.
+    const field = ownField(t.fields, key) as protobuf.Field | undefined;
     if (!field) throw new Error(`${path}${key}: no such field in ${t.fullName.slice(1)}`);
     field.resolve();
     if (value === null || field.map) continue;
@@ -85,7 +87,7 @@ const INTEGER = /^-?\d+$/;
 
 /** Canonical JSON forms: 64-bit integers also as strings, enums by name or number, bytes as base64. */
 function scalarFits(field: protobuf.Field, v: JsonValue): boolean {
-  if (field.resolvedType instanceof protobuf.Enum) return (typeof v === 'string' && v in field.resolvedType.values) || Number.isInteger(v);
+  if (field.resolvedType instanceof protobuf.Enum) return (typeof v === 'string' && ownField(field.resolvedType.values, v) !== undefined) || Number.isInteger(v);
   switch (field.type) {
     case 'string': return typeof v === 'string';
     case 'bytes': return typeof v === 'string';

@@ -7,6 +7,8 @@ export interface SessionIo {
   readonly conn: Conn;
   readonly format: Format;
   sendPubs(pubs: readonly Pub[]): void;
+  /** Whether the socket's buffer is at or below the replay high-water mark. */
+  canWrite(): boolean;
   /** Resolves when the socket's buffer is below the replay high-water mark (or it closed). */
   writable(): Promise<void>;
   unsubscribed(channel: string, code: number, reason: string, resubscribe: boolean): void;

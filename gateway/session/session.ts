@@ -19,6 +19,7 @@ import type { Pub } from '../hub/publication.js';
 import type { Logger } from '../log.js';
 import type { Streams } from '../nats/streams.js';
 import type { Presence } from '../presence/presence.js';
+import { ReadTurns } from '../replay/reads.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { endSpan } from '../telemetry/tracing.js';
 import { ANONYMOUS, authorize, isAllowed, type Identity } from '../auth/identity.js';
@@ -95,8 +96,14 @@ export class Session implements SessionIo, Requester {
       if (this.state === 'closed') return;
       const id = typeof msg.id === 'number' ? msg.id : 0;
       const body = bodyOf(msg, CLIENT_BODIES);
-      // Pongs are exempt: refusing one would close a rate-limited client for not answering pings.
-      if (body !== 'pong' && !this.admit(id, now)) continue;
+      // The pong that answers our ping proves liveness whatever the rate (one per ping interval, so
+      // it cannot flood): a rate-limited client is never closed for not answering. Every other
+      // message, unsolicited pongs included, is metered.
+      if (body === 'pong' && this.awaitingPong) {
+        this.awaitingPong = false;
+        continue;
+      }
+      if (!this.admit(id, now)) continue;
       if (this.state === 'authenticating') this.hold(id, msg);
       else this.dispatch(id, body, msg);
     }
@@ -131,9 +138,7 @@ export class Session implements SessionIo, Requester {
         case 'subscribe': return void this.onSubscribe(id, msg.subscribe!).catch((e: unknown) => this.fail(id, e));
         case 'unsubscribe': return this.onUnsubscribe(id, msg.unsubscribe!.channel);
         case 'ping': return this.send({ id, pong: {} });
-        case 'pong':
-          this.awaitingPong = false;
-          return;
+        case 'pong': return; // unsolicited (the answer to our ping is taken in onFrame)
         default:
           return this.handle(id, body, msg);
       }
@@ -152,14 +157,23 @@ export class Session implements SessionIo, Requester {
   /**
    * Runs an asynchronous request, at most `maxPendingRequests` at a time per connection: each may
    * hold JetStream reads or service calls, which the message rate alone does not bound.
-   * (Subscriptions are bounded by maxSubscriptions instead.)
+   * (A subscribe counts once it must read JetStream: `claimRequest`.)
    */
   private pending(id: number, run: () => Promise<void>): void {
+    try {
+      this.claimRequest();
+    } catch (e) {
+      return this.fail(id, e);
+    }
+    run().catch((e: unknown) => this.fail(id, e)).finally(() => this.inFlight--);
+  }
+
+  /** Counts one more request in flight; throws 1010 past `maxPendingRequests`. */
+  private claimRequest(): void {
     if (this.inFlight >= this.ws.maxPendingRequests) {
-      return this.error(id, new ClientError(ErrorCode.RateLimited, `more than ${this.ws.maxPendingRequests} requests in flight; wait for replies`, true));
+      throw new ClientError(ErrorCode.RateLimited, `more than ${this.ws.maxPendingRequests} requests in flight; wait for replies`, true);
     }
     this.inFlight++;
-    run().catch((e: unknown) => this.fail(id, e)).finally(() => this.inFlight--);
   }
 
   private onConnect(id: number, req: NonNullable<ClientMessage['connect']>): void {
@@ -214,13 +228,18 @@ export class Session implements SessionIo, Requester {
     if (this.subs.size >= this.ws.maxSubscriptions) {
       throw new ClientError(ErrorCode.TooManySubscriptions, `at most ${this.ws.maxSubscriptions} subscriptions per connection`);
     }
-    const sub = this.deps.hub.join(ref, (ch) => new ClientSubscription(ch, this, this.deps.reader));
+    // A replay counts as a request in flight from its first JetStream read to its end.
+    const turns = new ReadTurns(this.deps.reader.turns, this.id, () => this.claimRequest());
+    const sub = this.deps.hub.join(ref, this, (ch) => new ClientSubscription(ch, this, this.deps.reader, turns));
     this.subs.set(ref.channel, sub);
     const ch = sub.channel;
     let replied = false;
     try {
+      this.deps.presence?.reserve(ref, this);
       await ch.ready;
-      const plan = await planSubscribe(ch, req, this.deps.streams, this.deps.reader);
+      const plan = await planSubscribe(ch, req, { streams: this.deps.streams, reader: this.deps.reader, turns });
+      // A replay from JetStream waits for its turn before the reply, so a refusal is its answer.
+      if (plan.from && sub.readsJetStream(plan.from) && !(await turns.begin())) return;
       if (sub.state === 'closed') return;
       this.reply(id, {
         subscribe: { channel: ref.channel, recovered: plan.recovered, position: { seq: ch.flushedSeq, epoch: this.deps.streams.epoch(ch.stream) } },
@@ -232,13 +251,19 @@ export class Session implements SessionIo, Requester {
       if (sub.state === 'live') this.deps.presence?.join(ref, this);
     } catch (e) {
       if (sub.state === 'closed' || this.closed) return;
-      this.deps.log.warn({ client: this.id, channel: ref.channel, err: (e as Error).message }, 'subscribe failed');
+      // The client's own mistake is no warning; the gateway's failures are (rate limited per cause, ../log.ts).
+      const line = { client: this.id, channel: ref.channel, err: (e as Error).message };
+      if (e instanceof ClientError) this.deps.log.debug(line, 'subscribe refused');
+      else this.deps.log.warn(line, 'subscribe failed');
       if (replied) {
         if (req.since) this.deps.telemetry.stats.resumes.failed++;
         return this.unsubscribed(ref.channel, UnsubscribeCode.ReplayFailed, 'replay failed; subscribe again to resume', true);
       }
       this.dropSub(ref.channel, sub);
       throw e instanceof ClientError ? e : new ClientError(ErrorCode.Unavailable, `subscribe failed: ${(e as Error).message}`, true);
+    } finally {
+      turns.end();
+      if (turns.claimed) this.inFlight--;
     }
   }
 
@@ -303,6 +328,10 @@ export class Session implements SessionIo, Requester {
     stats.replayDeliveredBytes += frame.length;
   }
 
+  canWrite(): boolean {
+    return this.conn.buffered() <= this.ws.replayHighWaterBytes;
+  }
+
   writable(): Promise<void> {
     if (this.state === 'closed' || this.conn.buffered() <= this.ws.replayHighWaterBytes) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
@@ -335,6 +364,7 @@ export class Session implements SessionIo, Requester {
     if (this.state === 'closed') return;
     this.state = 'closed';
     for (const [channel, sub] of this.subs) this.dropSub(channel, sub);
+    this.deps.reader.turns.dropOwner(this.id);
     this.onDrain();
   }
 

@@ -1,11 +1,13 @@
 /**
  * Decides where a new subscription starts: `since` (resume), `rewind`, `sinceTime`, `latest` or
  * live, and whether a resume can be honoured (`recovered`). Reads JetStream only when the channel's
- * window does not already answer.
+ * window does not already answer, and then within a turn of the gateway's read budget (which the
+ * replay that follows keeps).
  */
 import type { Channel } from '../hub/channel.js';
 import type { HistoryReader } from '../history/reader.js';
 import type { Streams } from '../nats/streams.js';
+import type { ReadTurns } from '../replay/reads.js';
 import type { ReplayFrom } from './subscription.js';
 import { ErrorCode } from '../../proto/codes.js';
 import { ClientError } from '../errors.js';
@@ -36,29 +38,40 @@ export function checkSubscribeOptions(opts: SubscribeOptions): void {
   }
 }
 
-export async function planSubscribe(ch: Channel, opts: SubscribeOptions, streams: Streams, reader: HistoryReader): Promise<Plan> {
+/** What planning reads JetStream with. */
+export interface PlanReads {
+  streams: Streams;
+  reader: HistoryReader;
+  turns: ReadTurns;
+}
+
+export async function planSubscribe(ch: Channel, opts: SubscribeOptions, r: PlanReads): Promise<Plan> {
   const flushed = ch.flushedSeq;
   if (opts.since) {
-    const epoch = streams.epoch(ch.stream);
+    const epoch = r.streams.epoch(ch.stream);
     if (opts.since.epoch && opts.since.epoch !== epoch) return { recovered: false, from: null };
     const from = (opts.since.seq ?? 0) + 1;
     if (from > flushed || ch.window.covers(from)) return { recovered: true, from: { seq: from } };
-    const first = (await streams.info(ch.stream))?.state.first_seq ?? 0;
+    await r.turns.hold();
+    const first = (await r.streams.info(ch.stream))?.state.first_seq ?? 0;
     return from >= first ? { recovered: true, from: { seq: from } } : { recovered: false, from: null };
   }
-  if (opts.rewind) return { recovered: true, from: { seq: await rewindStart(ch, opts.rewind, streams, reader) } };
+  if (opts.rewind) return { recovered: true, from: { seq: await rewindStart(ch, opts.rewind, r) } };
   if (opts.sinceTime) return { recovered: true, from: { start: { time: opts.sinceTime } } };
   if (opts.latest) {
-    return { recovered: true, from: ch.ref.wildcard ? { start: { lastPerSubject: true } } : { seq: await rewindStart(ch, 1, streams, reader) } };
+    if (ch.ref.wildcard) return { recovered: true, from: { start: { lastPerSubject: true } } };
+    // A plain channel's position is its last publication (read when it started, live since).
+    return { recovered: true, from: flushed > 0 ? { seq: flushed } : null };
   }
   return { recovered: true, from: null };
 }
 
-async function rewindStart(ch: Channel, n: number, streams: Streams, reader: HistoryReader): Promise<number> {
+async function rewindStart(ch: Channel, n: number, r: PlanReads): Promise<number> {
   const flushed = ch.flushedSeq;
   const held = ch.window.range(0, flushed);
   if (held.length >= n) return (held[held.length - n] as { seq: number }).seq;
-  const first = (await streams.info(ch.stream))?.state.first_seq ?? 1;
+  await r.turns.hold();
+  const state = (await r.streams.info(ch.stream))?.state;
   // Everything since the channel started is held and it is fewer than n: the rest is older.
-  return reader.rewindStart(ch.stream, ch.ref.subject, n, first, flushed);
+  return (await r.reader.tailStart(ch.stream, ch.ref.subject, n, state?.first_seq || 1, flushed, state?.last_seq ?? flushed)).seq;
 }

@@ -5,6 +5,7 @@
  */
 import { JetgateError } from '../errors.js';
 import { Gateway } from '../gateway.js';
+import { freezeIntrinsics } from '../intrinsics.js';
 import { createLogger } from '../log.js';
 import type { FromWorker, ToWorker } from './messages.js';
 
@@ -35,9 +36,10 @@ process.on('disconnect', drainAndExit);
 process.on('message', (msg: ToWorker) => {
   if (msg.type === 'drain') return drainAndExit();
   if (msg.type !== 'start' || gw) return;
-  const log = createLogger(msg.config.logLevel, msg.config.nodeId);
+  const log = createLogger(msg.config.logLevel, msg.config.nodeId, undefined, msg.config.limits.logs);
   Gateway.start(msg.config, log, true).then((started) => {
     gw = started;
+    if (msg.config.freezeIntrinsics) freezeIntrinsics(log);
     tell({ type: 'listening', port: started.port });
     tell({ type: 'readiness', state: started.ready() });
     started.onReadiness((state) => tell({ type: 'readiness', state }));

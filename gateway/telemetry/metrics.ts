@@ -5,7 +5,7 @@
  * Names are the ones infra/grafana/jetgate.json and docs/operations.md use.
  */
 import type { Attributes, Counter, Histogram, Meter } from '@opentelemetry/api';
-import { CloseCode } from '../../proto/codes.js';
+import { closeReason } from './close-codes.js';
 import type { Stats } from './stats.js';
 
 /** Sizes read at collection time. */
@@ -13,20 +13,10 @@ export interface Gauges {
   connections(): number;
   subscriptions(): number;
   channels(): number;
+  /** Estimated bytes all recent windows hold. */
+  windowBytes(): number;
   presenceMembers(): number;
   natsConnected(): boolean;
-}
-
-const CLOSE_NAMES = new Map<number, string>([
-  ...Object.entries(CloseCode).map(([name, code]) => [code, name] as [number, string]),
-  [1005, 'NoStatus'],
-  [1006, 'Abnormal'],
-  [1009, 'MessageTooBig'],
-]);
-
-/** A stable name for a WebSocket close code ('Other' for codes the gateway does not define). */
-export function closeReason(code: number): string {
-  return CLOSE_NAMES.get(code) ?? 'Other';
 }
 
 // Replays run from milliseconds (window) to minutes (deep JetStream reads at the client's pace).
@@ -53,7 +43,12 @@ export class Metrics {
     const connections = gauge('jetgate.connections', 'open WebSocket connections');
     const subscriptions = gauge('jetgate.subscriptions', 'client subscriptions on this node');
     const channels = gauge('jetgate.channels', 'active channels on this node (one NATS subscription each)');
+    const windowBytes = gauge('jetgate.channels.window.bytes', 'estimated bytes the recent windows of all channels hold (limits.channels.windowBytes)');
+    const channelRefusals = counter('jetgate.channels.refused', 'new channels refused, by reason (full, connection_rate, gateway_rate)');
+    const channelsEvicted = counter('jetgate.channels.evicted', 'idle channels removed early to make room for a new one');
     const presenceMembers = gauge('jetgate.presence.members', 'presence entries this node keeps alive');
+    const presenceRefusals = counter('jetgate.presence.refused', 'presence subscribes and lists refused, by reason (members, per_connection, reads)');
+    const presenceReads = counter('jetgate.presence.reads', 'presence lists requested, by source (kv: read from KV, shared: answered by another request\'s read)');
     const natsConnected = gauge('jetgate.nats.connected', '1 while the NATS connection is up');
     const opened = counter('jetgate.connections.opened', 'WebSocket connections accepted');
     const closed = counter('jetgate.connections.closed', 'WebSocket connections closed, by close code (4008: slow consumer)');
@@ -68,6 +63,9 @@ export class Metrics {
     const disconnects = counter('jetgate.nats.disconnects', 'NATS connection losses');
     const presenceEvents = counter('jetgate.presence.events', 'presence joins and leaves announced by this node');
     const presenceErrors = counter('jetgate.presence.errors', 'presence KV writes that failed (retried at the next heartbeat)');
+    const replayActive = gauge('jetgate.replay.reads.active', 'JetStream reads running (replays, history pages, gap recoveries): one consumer at most each');
+    const replayQueued = gauge('jetgate.replay.reads.queued', 'JetStream reads waiting for a turn of the read budget');
+    const replayRefused = counter('jetgate.replay.reads.refused', 'JetStream reads refused, by bound: connection (1010) or gateway (1024)');
 
     const live: Attributes = { mode: 'live' };
     const replay: Attributes = { mode: 'replay' };
@@ -75,10 +73,16 @@ export class Metrics {
       o.observe(connections, gauges.connections());
       o.observe(subscriptions, gauges.subscriptions());
       o.observe(channels, gauges.channels());
+      o.observe(windowBytes, gauges.windowBytes());
+      for (const [reason, n] of Object.entries(stats.channelRefusals)) o.observe(channelRefusals, n, { reason });
+      o.observe(channelsEvicted, stats.channelsEvicted);
+      for (const [reason, n] of Object.entries(stats.presenceRefusals)) o.observe(presenceRefusals, n, { reason });
+      o.observe(presenceReads, stats.presenceReads, { source: 'kv' });
+      o.observe(presenceReads, stats.presenceReadsShared, { source: 'shared' });
       o.observe(presenceMembers, gauges.presenceMembers());
       o.observe(natsConnected, gauges.natsConnected() ? 1 : 0);
       o.observe(opened, stats.connectionsOpened);
-      for (const [code, n] of stats.closed) o.observe(closed, n, { code: String(code), reason: closeReason(code) });
+      for (const [code, n] of stats.closed) o.observe(closed, n, { code, reason: closeReason(Number(code)) });
       o.observe(received, stats.liveReceived);
       o.observe(receivedBytes, stats.liveReceivedBytes);
       o.observe(delivered, stats.liveDelivered, live);
@@ -94,8 +98,14 @@ export class Metrics {
       o.observe(presenceEvents, stats.presenceJoins, { event: 'join' });
       o.observe(presenceEvents, stats.presenceLeaves, { event: 'leave' });
       o.observe(presenceErrors, stats.presenceErrors);
-    }, [connections, subscriptions, channels, presenceMembers, natsConnected, opened, closed, received, receivedBytes,
-      delivered, deliveredBytes, dropped, recoveries, resumes, reconnects, disconnects, presenceEvents, presenceErrors]);
+      const turns = stats.replayTurns;
+      o.observe(replayActive, turns.active);
+      o.observe(replayQueued, turns.queued);
+      o.observe(replayRefused, turns.refusedOwner, { bound: 'connection' });
+      o.observe(replayRefused, turns.refusedGateway, { bound: 'gateway' });
+    }, [connections, subscriptions, channels, windowBytes, channelRefusals, channelsEvicted, presenceRefusals, presenceReads, presenceMembers, natsConnected, opened, closed, received, receivedBytes,
+      delivered, deliveredBytes, dropped, recoveries, resumes, reconnects, disconnects, presenceEvents, presenceErrors,
+      replayActive, replayQueued, replayRefused]);
   }
 
   replayed(seconds: number): void {

@@ -1,22 +1,47 @@
 /**
- * Loads uWebSockets.js and refuses its JavaScript fallback: the package silently falls back to a
- * slow implementation when its native binary does not load (other Node versions, other platforms).
+ * The one place that loads uWebSockets.js: the native build that fits the running Node ABI and glibc
+ * (uws-builds.ts chooses), and a refusal of the JavaScript fallback, which the 20.30 redistribution
+ * slips in silently when its binary does not load. When no build fits (or UWS_USE_FALLBACK is set),
+ * the fallback is loaded so that checkNative can say why at start-up, naming what was found and
+ * what is needed.
  */
-import uWS from 'uWebSockets.js';
+import { createRequire } from 'node:module';
 import { JetgateError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { chooseUwsBuild, describeRuntime, type Runtime, type UwsBuild } from './uws-builds.js';
 
-export { uWS };
+type Uws = typeof import('uWebSockets.js');
 export type { WebSocket as UwsSocket, TemplatedApp, us_listen_socket as ListenSocket } from 'uWebSockets.js';
+
+const require = createRequire(import.meta.url);
+
+function runtime(): Runtime {
+  const header = (process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header;
+  return { abi: Number(process.versions.modules), platform: process.platform, arch: process.arch, glibc: header?.glibcVersionRuntime, node: process.version };
+}
+
+const rt = runtime();
+const choice = chooseUwsBuild(rt);
+const forced = /^(1|true)$/i.test(process.env['UWS_USE_FALLBACK'] ?? '');
+/** The build loaded, or undefined for the JavaScript fallback. */
+export const uwsBuild: UwsBuild | undefined = 'build' in choice && !forced ? choice.build : undefined;
+const fallbackWhy = forced ? 'UWS_USE_FALLBACK is set' : 'none' in choice ? choice.none : '';
+
+export const uWS: Uws = uwsBuild ? require(uwsBuild.pkg) : require('uWebSockets.js/dist/index');
 
 export function isNative(): boolean {
   return /\[native code\]/.test(String(uWS.App));
 }
 
+/** What runs, for start-up logs and test summaries. */
+export function uwsDescription(): string {
+  const what = uwsBuild && isNative() ? `uWebSockets.js ${uwsBuild.version} native (${uwsBuild.pkg})` : 'uWebSockets.js JavaScript fallback';
+  return `${what} on ${describeRuntime(rt)}`;
+}
+
 export function checkNative(allowFallback: boolean, log: Logger): void {
   if (isNative()) return;
-  const why = `uWebSockets.js is running its JavaScript fallback, not the native binary (Node ${process.version} on ${process.platform}-${process.arch}); ` +
-    'the native binaries cover Node 16/18/20 on Linux, macOS and Windows';
+  const why = `uWebSockets.js is running its JavaScript fallback, not a native binary (${fallbackWhy || describeRuntime(rt)})`;
   if (!allowFallback) {
     throw new JetgateError('UWS_FALLBACK', `${why}. Refusing to start: set websocket.allowJsFallback (JETGATE_WEBSOCKET_ALLOW_JS_FALLBACK=true) to run anyway.`);
   }

@@ -1,26 +1,8 @@
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startDemoServer } from '../../demo/server.js';
-import { LobbyService } from '../../services/lobby/service.js';
 import { launchChromium, SCREENSHOTS } from '../helpers/browser.js';
-import { exampleConfig } from '../helpers/examples.js';
-import { fixture } from '../helpers/fixture.js';
-
-const METRICS = fileURLToPath(new URL('../../services/metrics/main.js', import.meta.url));
-
-async function demoStack(t: Test) {
-  const f = await fixture(t, exampleConfig());
-  const lobby = await LobbyService.start(f.pub.nc);
-  t.teardown(() => lobby.stop());
-  const metrics = spawn(process.execPath, [METRICS, '--nats', f.nats.url, '--interval-ms', '250', '--seed', '11'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  t.teardown(() => void metrics.kill());
-  const web = await startDemoServer({ port: 0, gatewayUrl: f.url });
-  t.teardown(() => new Promise<void>((r) => web.server.close(() => r())));
-  return web.url;
-}
+import { demoStack } from '../helpers/demo-stack.js';
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
@@ -74,7 +56,7 @@ const wrappedValues = (p: Page, selectors: string[], widest: Record<string, stri
 }, [selectors, widest] as const);
 
 t.test('dashboard: samples arrive and charts update in place; a reload resumes and replays what it missed', async (t) => {
-  const url = await demoStack(t);
+  const { url } = await demoStack(t);
   const browser = await launchChromium();
   t.teardown(() => browser.close());
   const errors: string[] = [];
@@ -135,7 +117,7 @@ const waitOnline = (p: Page, rows: string[]) => p.waitForFunction(
 );
 
 t.test('lobby: two players see each other join, ready up and chat; a reload keeps the history and goes on live', async (t) => {
-  const url = await demoStack(t);
+  const { url } = await demoStack(t);
   const a = await launchChromium();
   t.teardown(() => a.close());
   const b = await launchChromium();

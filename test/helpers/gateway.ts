@@ -31,7 +31,7 @@ export function testConfig(natsUrl: string, extra: Record<string, unknown> = {})
 }
 
 export async function startGateway(config: Config): Promise<Gateway> {
-  return Gateway.start(config, createLogger(config.logLevel, config.nodeId));
+  return Gateway.start(config, createLogger(config.logLevel, config.nodeId, undefined, config.limits.logs));
 }
 
 const CLI = fileURLToPath(new URL('../../gateway/cli.js', import.meta.url));

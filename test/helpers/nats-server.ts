@@ -1,6 +1,8 @@
 /**
  * Starts a real nats-server (JetStream on) with its own temporary store: alone on a free port, or
- * as a node of a cluster from a configuration file (test/helpers/nats-cluster.ts).
+ * as a node of a cluster from a configuration file (test/helpers/nats-cluster.ts). The binary:
+ * NATS_SERVER=/path/to/nats-server, else the first nats-server on PATH (make puts the one it chose
+ * first: infra/scripts/ensure-nats.sh).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
 import { track } from './children.js';
+
+const NATS_BIN = process.env['NATS_SERVER'] && process.env['NATS_SERVER'] !== 'system' ? process.env['NATS_SERVER'] : 'nats-server';
 
 export class NatsServer {
   private proc: ChildProcess | undefined;
@@ -40,7 +44,7 @@ export class NatsServer {
   /** Starts the process (again, on the same port and store). */
   async run(): Promise<void> {
     this.log = '';
-    const proc = track(spawn('nats-server', this.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } }));
+    const proc = track(spawn(NATS_BIN, this.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } }));
     this.proc = proc;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`nats-server did not start:\n${this.log}`)), 15_000);
@@ -55,7 +59,7 @@ export class NatsServer {
       proc.stderr?.on('data', onData);
       proc.on('error', (e) => {
         clearTimeout(timer);
-        reject(new Error(`cannot run nats-server (is it installed? make test installs it): ${e.message}`));
+        reject(new Error(`cannot run ${NATS_BIN} (make test fetches one; NATS_SERVER=/path picks another): ${e.message}`));
       });
       proc.on('exit', (code) => {
         clearTimeout(timer);

@@ -2,6 +2,7 @@ import t from 'tap';
 import { markdown, referenceRate } from '../../bench/report/markdown.js';
 import { chart } from '../../bench/report/svg.js';
 import type { Report } from '../../bench/report/types.js';
+import type { PhaseResult } from '../../bench/scenarios/abuse.js';
 import type { RatePoint } from '../../bench/scenarios/fanout.js';
 
 const point = (offered: number, p99: number, extra: Partial<RatePoint> = {}): RatePoint => ({
@@ -28,7 +29,17 @@ const report: Report = {
     rssBytesPerConnection: 2_048, natsRssBytesPerConnection: 10, errors: [],
   } }],
   resume: [{ system: 'jetgate', result: { clients: 1, missed: 10_000, complete: 1, seconds: 0.5, deliveriesPerSec: 20_000 } }],
+  abuse: [],
 };
+
+const phase = (p: Partial<PhaseResult>): PhaseResult => ({
+  phase: 'baseline', title: 'baseline: no attack', expected: 1_000, delivered: 1_000,
+  latency: { count: 1_000, p50: 1, p99: 4, p999: 5, max: 6 }, longestStallMs: 40, goodClosed: 0,
+  requests: { sent: 10, ok: 10, failed: {}, latency: { count: 10, p50: 2, p99: 3, p999: 3, max: 3 } },
+  servers: { gatewayRssPeakMiB: 100, natsRssPeakMiB: 50, consumersPeak: 0, channelsPeak: 4, consumerReadFailures: 0, metricsReadFailures: 0,
+    gatewayCpuSec: 1, natsCpuSec: 0.5, gatewayRssEndMiB: 99, gatewayLogLines: 0, gatewayLogBytes: 0 },
+  errors: [], ...p,
+});
 
 t.test('markdown: machine, command, one row per rate, saturation and failures marked', async (t) => {
   const md = markdown(report, 'run.svg');
@@ -61,4 +72,29 @@ t.test('svg: a panel per scenario, a line per system with points, saturation lef
   t.equal((svg.match(/<circle /g) ?? []).length, 4, 'two fixed rates each');
   t.match(svg, /fill="white" stroke="#1f77b4"/, 'an unsustained rate is an open circle');
   t.notMatch(svg, /NaN|undefined/);
+});
+
+t.test('abuse: one row per phase, the attacker\'s codes, stalls over 1 s named, the idempotency verdict', async (t) => {
+  const outcome = { connections: 4, connectFailed: 0, sent: 2_048, ok: 1_900, refused: { 1010: 140, 1008: 8 }, unsubscribed: { 2003: 3 }, closed: { 4007: 2 }, received: 5, extra: {}, notes: [] };
+  const md = markdown({ ...report, fanout: [], connections: [], resume: [], abuse: [{
+    system: 'jetgate',
+    scenario: { id: 'tiny', good: { channels: 2, subscribers: 3, rate: 100, size: 64 }, probeIntervalMs: 500, probeTimeoutMs: 1_000, prefill: 100, phaseMs: 2_000, settleMs: 1_000, attacks: [] },
+    result: {
+      goodClients: 6, baseline: { consumers: 0, channels: 2 },
+      phases: [
+        phase({}),
+        phase({ phase: 'replay', title: 'replay flood', longestStallMs: 32_000, goodClosed: 1, requests: { sent: 10, ok: 7, failed: { 1023: 2, timeout: 1 }, latency: phase({}).requests.latency },
+          attacker: outcome, recovery: { back: false, seconds: 1, consumersLeft: 2_570, channelsLeft: 2 } }),
+      ],
+      idempotency: { ...outcome, extra: { victimDuplicate: 1, victimStored: 0 }, notes: ['stored: attacker'] },
+    },
+  }] });
+  t.match(md, '## Abuse (jetgate)');
+  t.match(md, '| baseline: no attack | 1.00 | 4.00 | 6.00 | 40 | 1,000 / 1,000 | 0 | 0 / 10 | 3.00 | — |');
+  t.match(md, '| replay flood | 1.00 | 4.00 | 6.00 | 32,000 | 1,000 / 1,000 | 1 | 3 / 10 (1023×2, timeout×1) | 3.00 | 4 connections; 2,048 sent, 1,900 answered; refused 1010×140, 1008×8; unsubscribed 2003×3; closed 4007×2; 5 pushes received |');
+  t.match(md, 'Stalls over 1 s: replay flood (32,000 ms).');
+  t.match(md, 'no: 2570 consumers, 2 channels left');
+  t.match(md, '**the victim was told `duplicate: true`**, **its publication is not stored** (stored: attacker)');
+  const old = markdown({ ...report, abuse: undefined } as unknown as Report);
+  t.notMatch(old, 'Abuse', 'a report from before the abuse scenario renders without it');
 });

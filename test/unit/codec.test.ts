@@ -1,5 +1,6 @@
 import t from 'tap';
 import { decodeClient, decodeServer, encodeClient, encodeServer, joinFrames, FrameError, type ServerMessage } from '../../proto/codec.js';
+import { jetgate } from '../../proto/gen/protocol.js';
 
 const pub: ServerMessage = { pub: { channel: 'lobby:1', seq: 2 ** 40 + 7, data: Uint8Array.from([0, 1, 255]), type: 'x.Y', time: 1_700_000_000_123, headers: { a: 'b' } } };
 
@@ -73,4 +74,22 @@ t.test('binary publications (framed by hand) are byte for byte what protobufjs w
   }
   const withId = encodeServer('proto', { id: 4, pub: { channel: 'a:b', seq: 1 } });
   t.equal(decodeServer('proto', withId)[0]?.id, 4, 'a message with more than the publication takes the generic path');
+});
+
+t.test('no frame reaches a prototype: refused keys, and walks through own properties only', async (t) => {
+  const intrinsics = () => [Object.prototype, Object, Function.prototype, Array.prototype].map((o) => Reflect.ownKeys(o).map(String).sort().join(','));
+  const before = intrinsics();
+  for (const line of ['{"__proto__":{"info":{"role":"admin"}}}', '{"constructor":{"prototype":{"json":"pwned"}}}', '{"publish":{"json":{"a":[{"__proto__":{"x":1}}]}}}']) {
+    t.throws(() => decodeClient('json', line), FrameError, line);
+  }
+  // Not refused (no prototype key), but the old walk followed them into Object and Function.prototype.
+  t.same(decodeClient('json', '{"constructor":{"json":"x"},"toString":{"info":{"a":1}}}'), [{}]);
+  t.same(decodeClient('json', '{"publish":{"channel":"a:b","json":{"constructor":{"name":"x"}}}}')[0]?.publish?.json, { constructor: { name: 'x' } });
+  // Binary: a Struct field named __proto__ (or constructor holding prototype) is refused too.
+  const struct = (key: string) => ({ structValue: { fields: { [key]: { structValue: { fields: { prototype: { numberValue: 1 } } } } } } });
+  for (const key of ['__proto__', 'constructor']) {
+    const bytes = jetgate.v1.ClientMessage.encode({ publish: { channel: 'a:b', json: struct(key) } }).finish();
+    t.throws(() => decodeClient('proto', Uint8Array.from([bytes.length, ...bytes])), /refused/, `binary Struct key ${key}`);
+  }
+  t.same(intrinsics(), before, 'intrinsics unchanged');
 });

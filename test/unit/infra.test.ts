@@ -17,6 +17,7 @@ const read = (p: string) => readFileSync(path(p), 'utf8');
 type Env = Record<string, string>;
 type K8sEnv = Array<{ name: string; value?: string; valueFrom?: unknown }>;
 interface K8sContainer {
+  image?: string;
   args?: string[];
   command?: string[];
   env: K8sEnv;
@@ -161,6 +162,12 @@ t.test('addresses: NATS URLs, the load balancer and the Service point at the rig
   t.equal(one(k8sGateway, 'Service', 'jetgate').spec.ports?.[0]?.targetPort, 'websocket', 'Kubernetes: the Service forwards to it');
   t.equal(c.ports.find((p) => p.name === 'control')?.containerPort, Number(envOf(c).JETGATE_CONTROL_PORT), 'Kubernetes: the control port as configured');
   t.same(c.readinessProbe?.httpGet, { path: '/readyz', port: 'control' }, 'Kubernetes: readiness from /readyz');
+
+  // The control plane binds loopback by default; HAProxy, Prometheus and the kubelet come from elsewhere.
+  t.equal(validateConfig({}).control.host, '127.0.0.1', 'the default bind is loopback');
+  for (const [name, s] of gatewayServices) t.equal(s.environment?.JETGATE_CONTROL_HOST, '0.0.0.0', `compose ${name}: the control plane binds beyond loopback`);
+  t.equal(envOf(c).JETGATE_CONTROL_HOST, '0.0.0.0', 'Kubernetes: the control plane binds beyond loopback');
+  t.notOk(one(k8sGateway, 'Service', 'jetgate').spec.ports?.some((p) => p.targetPort === 'control'), 'Kubernetes: the public Service does not expose the control port');
 });
 
 t.test('shutdown: the drain fits in the grace periods', async (t) => {
@@ -196,4 +203,21 @@ t.test('files the deployments refer to exist', async (t) => {
     if (ASSUMED_FILES.has(f) && !existsSync(path(f))) t.ok(false, `${f} exists`, { todo: 'expected from observability (issue 5)' });
     else t.ok(existsSync(path(f)), `${f} exists`);
   }
+});
+
+t.test('platform: the image runs the current leg\'s Node on Debian 13; NATS images are one current release', async (t) => {
+  const legNode = /^NODE_VERSION=(\S+)/m.exec(read('infra/scripts/current-leg.sh'))?.[1];
+  t.match(legNode, /^24\.\d+\.\d+$/, 'the current leg pins a Node 24 release');
+  const froms = [...read('infra/docker/Dockerfile').matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+  t.ok(froms.length >= 2, 'a build stage and a runtime stage');
+  t.same([...new Set(froms)], [`node:${legNode}-trixie-slim`], 'every stage on the current leg\'s Node, Debian 13');
+
+  const images = [...natsServices.map(([name, s]) => [`compose ${name}`, s.image]),
+    ['Kubernetes', one(k8sNats, 'StatefulSet', 'nats').spec.template!.spec.containers[0]!.image]];
+  const tags = new Set(images.map(([, image]) => image));
+  t.equal(tags.size, 1, `one NATS image everywhere: ${[...tags].join(', ')}`);
+  const version = /^nats:(\d+)\.(\d+)\.(\d+)-alpine$/.exec([...tags][0] ?? '');
+  t.ok(version, 'an exact nats-server release');
+  const [major, minor, patch] = (version?.slice(1) ?? []).map(Number) as [number, number, number];
+  t.ok(major > 2 || (major === 2 && (minor > 12 || (minor === 12 && patch >= 6))), 'at least 2.12.6 (the CVE-2026-33xxx fixes)');
 });

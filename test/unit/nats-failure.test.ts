@@ -3,6 +3,7 @@ import { errors } from '@nats-io/nats-core';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { jserrors } from '@nats-io/jetstream/internal';
 import { NatsFailure, classify } from '../../gateway/nats/failure.js';
+import { ackInfo } from '../../gateway/nats/pull.js';
 
 const api = (code: number, err_code: number, description = 'x') => new JetStreamApiError({ code, err_code, description });
 
@@ -28,4 +29,10 @@ t.test('each failure of the client library gets one kind, and temporary follows 
   }
   const f = classify(new errors.TimeoutError());
   t.equal(classify(f), f, 'a NatsFailure is returned as it is');
+});
+
+t.test('ack subjects of pulled messages give sequence, time and pending, in both forms', async (t) => {
+  t.same(ackInfo('$JS.ACK.TEST.c1.1.42.7.1700000000000000000.3'), { seq: 42, timestampNanos: 1700000000000000000, pending: 3 });
+  t.same(ackInfo('$JS.ACK.hub.ACCHASH.TEST.c1.1.42.7.1700000000000000000.3.tok'), { seq: 42, timestampNanos: 1700000000000000000, pending: 3 });
+  for (const bad of ['', 'test.a', '$JS.ACK.TEST.c1.1', '$JS.ACK.TEST.c1.1.x.7.1.3']) t.equal(ackInfo(bad), null, JSON.stringify(bad));
 });

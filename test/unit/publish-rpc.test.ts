@@ -49,13 +49,21 @@ t.test('payloads: size, declared type, decodability; JSON encoded with its type'
 });
 
 t.test('Nats-Msg-Id: same user, channel and key give the same id; anything else another', async (t) => {
-  const id = publishMsgId('u', 'lobby:1', 'k1');
-  t.equal(id, publishMsgId('u', 'lobby:1', 'k1'));
-  t.not(id, publishMsgId('v', 'lobby:1', 'k1'), 'another user');
-  t.not(id, publishMsgId('u', 'lobby:2', 'k1'), 'another channel');
-  t.equal(publishMsgId('u', 'lobby:1', ''), undefined, 'no key, no de-duplication');
-  t.throws(() => publishMsgId('u', 'c', 'x'.repeat(129)), code(ErrorCode.BadRequest));
-  t.throws(() => publishMsgId('u', 'c', 'with space'), code(ErrorCode.BadRequest));
+  const id = publishMsgId('u', 'conn-1', 'lobby:1', 'k1');
+  t.equal(id, publishMsgId('u', 'conn-1', 'lobby:1', 'k1'));
+  t.equal(id, publishMsgId('u', 'conn-2', 'lobby:1', 'k1'), 'a token\'s keys are the user\'s: the same on another connection (a retry after a reconnect)');
+  t.not(id, publishMsgId('v', 'conn-1', 'lobby:1', 'k1'), 'another user');
+  t.not(id, publishMsgId('u', 'conn-1', 'lobby:2', 'k1'), 'another channel');
+  t.equal(publishMsgId('u', 'conn-1', 'lobby:1', ''), undefined, 'no key, no de-duplication');
+  t.throws(() => publishMsgId('u', 'conn-1', 'c', 'x'.repeat(129)), code(ErrorCode.BadRequest));
+  t.throws(() => publishMsgId('u', 'conn-1', 'c', 'with space'), code(ErrorCode.BadRequest));
+});
+
+t.test('Nats-Msg-Id: anonymous keys are scoped to the connection', async (t) => {
+  const anon = publishMsgId('', 'conn-1', 'lobby:1', 'k1');
+  t.equal(anon, publishMsgId('', 'conn-1', 'lobby:1', 'k1'), 'the same connection retrying: the same id');
+  t.not(anon, publishMsgId('', 'conn-2', 'lobby:1', 'k1'), 'another anonymous connection: another id');
+  t.not(anon, publishMsgId('conn-1', 'conn-9', 'lobby:1', 'k1'), 'a user named like the connection cannot take its scope');
 });
 
 t.test('RPC methods map to their namespace\'s subject', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { CloseCode } from '../../proto/codes.js';
-import { closeReason } from '../../gateway/telemetry/metrics.js';
+import { closeCodeLabel, closeReason } from '../../gateway/telemetry/close-codes.js';
 import { Stats } from '../../gateway/telemetry/stats.js';
 import { natsHeaderGetter, sampledFlag } from '../../gateway/telemetry/tracing.js';
 import { natsHeaders } from '../../gateway/nats/connection.js';
@@ -10,6 +10,10 @@ t.test('close codes get stable names', async (t) => {
   t.equal(closeReason(CloseCode.Kicked), 'Kicked');
   t.equal(closeReason(1006), 'Abnormal');
   t.equal(closeReason(4999), 'Other');
+  t.equal(closeCodeLabel(4008), '4008');
+  t.equal(closeCodeLabel(1006), '1006');
+  t.equal(closeCodeLabel(4999), 'other', 'a code a client chose is no label of its own');
+  t.equal(closeCodeLabel(3123), 'other');
 });
 
 t.test('closes are counted by code', async (t) => {
@@ -17,7 +21,8 @@ t.test('closes are counted by code', async (t) => {
   s.connectionClosed(4008);
   s.connectionClosed(4008);
   s.connectionClosed(1000);
-  t.same([...s.closed], [[4008, 2], [1000, 1]]);
+  for (let code = 3000; code < 3100; code++) s.connectionClosed(code);
+  t.same([...s.closed], [['4008', 2], ['1000', 1], ['other', 100]], 'codes outside the documented set share one entry');
 });
 
 t.test('trace context is read from NATS headers', async (t) => {

@@ -36,3 +36,21 @@ t.test('wraps around many times', async (t) => {
   t.same(w.range(0, 2000).map((i) => i.seq), [994, 995, 996, 997, 998, 999, 1000]);
   t.same(w.range(996, 997).map((i) => i.seq), [996, 997]);
 });
+
+t.test('memory follows use: empty at first, grows by doubling up to the capacity, shrinks as entries go', async (t) => {
+  const w = new RecentWindow(1000, 0);
+  t.equal(w.slots, 0, 'a new window allocates nothing');
+  for (let s = 1; s <= 9; s++) w.push(item(s));
+  t.equal(w.slots, 16, 'grown by doubling');
+  for (let s = 10; s <= 3000; s++) w.push(item(s));
+  t.equal(w.slots, 1000, 'never past the capacity');
+  t.same(w.range(0, 5000).map((i) => i.seq), Array.from({ length: 1000 }, (_, i) => 2001 + i), 'still the last 1000, in order');
+  for (let i = 0; i < 800; i++) w.dropOldest();
+  t.ok(w.slots <= 500, `dropping entries gives slots back (${w.slots})`);
+  t.same(w.range(0, 5000).map((i) => i.seq), Array.from({ length: 200 }, (_, i) => 2801 + i), 'the newest 200 kept, in order');
+  t.equal(w.coveredFrom, 2801);
+  w.clear();
+  t.equal(w.slots, 0, 'cleared: nothing allocated');
+  t.equal(w.size, 0);
+  t.ok(w.covers(3001) && !w.covers(3000), 'covers only what comes after the last dropped');
+});
