@@ -85,7 +85,7 @@ t.test(`chaos: ${CLIENTS} clients, ${MESSAGES} messages, gateways and a NATS nod
     await paused;
     await killGateway(1, 2_400);
     await reach(3_600);
-    const leader = cluster.node((await (await pub.nc.jetstreamManager()).streams.info('TEST')).cluster!.leader!);
+    const leader = cluster.node((await (await pub.jsm()).streams.info('TEST')).cluster!.leader!);
     await leader.server.stop('SIGKILL');
     faults.push({ what: `kill -9 NATS ${leader.name} (stream leader), back after 2 s`, atMessage: 3_600, at: Date.now(), affected: 0 });
     await sleep(2_000);
