@@ -19,7 +19,7 @@ import type { NatsConnection } from '../nats/connection.js';
 import type { Streams } from '../nats/streams.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 import type { ChannelResolver } from '../channels/grammar.js';
-import { RateLimiter } from '../session/rate-limit.js';
+import { RateLimiter } from '../rate-limit.js';
 import type { ChannelRefusal } from '../telemetry/stats.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
 import { Channel, type Fanout } from './channel.js';

@@ -27,7 +27,7 @@ import type { TokenVerifier } from '../auth/verifier.js';
 import type { Conn } from './conn.js';
 import type { HandledBody, RequestHandlers, Requester } from './request.js';
 import type { SessionIo } from './session-io.js';
-import { RateLimiter } from './rate-limit.js';
+import { RateLimiter } from '../rate-limit.js';
 import { checkSubscribeOptions, planSubscribe, type SubscribeOptions } from './subscribe-plan.js';
 import { ClientSubscription, type ReplayFrom } from './subscription.js';
 

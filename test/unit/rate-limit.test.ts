@@ -1,5 +1,5 @@
 import t from 'tap';
-import { RateLimiter } from '../../gateway/session/rate-limit.js';
+import { RateLimiter } from '../../gateway/rate-limit.js';
 
 t.test('a burst at once, then the rate', async (t) => {
   const r = new RateLimiter(10, 5, 0);

@@ -1,6 +1,6 @@
 /**
- * Message rate limit of one connection: a token bucket (`ratePerSec` refill, `burst` size). Pure:
- * the caller passes the clock. A message past the limit is refused (the client is told); refusals
+ * A rate limit: a token bucket (`ratePerSec` refill, `burst` size), for a connection's messages and
+ * for channel creations (per connection and per process). Pure: the caller passes the clock. A message past the limit is refused (the client is told); refusals
  * are counted in a second bucket that drains at the same rate, and when it holds `burst` — a flood,
  * or a client sending well over twice the rate for a while — the connection is closed.
  */
