@@ -4,7 +4,8 @@
  * the convention (Jetgate-Type, Nats-Msg-Id, traceparent) and returns the stream's ack.
  */
 import { context as otelContext, propagation, type Context } from '@opentelemetry/api';
-import { headers as natsHeaders, type JetStreamClient, type MsgHdrs, type NatsConnection } from 'nats';
+import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import '../proto/numbers.js';
 import { Header, isReservedHeader } from '../proto/headers.js';
 
@@ -57,7 +58,7 @@ export class Producer {
   private readonly js: JetStreamClient;
 
   constructor(nc: NatsConnection) {
-    this.js = nc.jetstream();
+    this.js = jetstream(nc);
   }
 
   /** Stores `message` as `type` on `subject`; resolves when JetStream has it. */

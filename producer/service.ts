@@ -2,7 +2,7 @@
  * For services that answer jetgate RPCs: who is calling (from the headers only the gateway can
  * set), the typed request, and a typed reply.
  */
-import { headers as natsHeaders, type Msg, type MsgHdrs } from 'nats';
+import { headers as natsHeaders, type Msg, type MsgHdrs } from '@nats-io/nats-core';
 import { Header } from '../proto/headers.js';
 import { parseJson } from '../proto/safe-json.js';
 import { typeName, type Decoder, type MessageType } from './types.js';

@@ -3,6 +3,9 @@
  * test/unit/codes.test.ts keeps the two in step.
  */
 
+/** The latest time (unix ms) a JavaScript Date holds: times past it (`sinceTime`) are refused. */
+export const MAX_UNIX_MS = 8.64e15;
+
 /** Codes carried by `Error` replies (a request failed; the connection stays open). */
 export const ErrorCode = {
   BadRequest: 1000,

@@ -5,7 +5,9 @@
  * a reading that does not come within its timeout is counted as a failure (under attack that is a
  * finding too), never waited for.
  */
-import { connect, type JetStreamManager, type NatsConnection } from 'nats';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { rssBytes, sleep } from './proc.js';
 import type { System } from '../peers/systems.js';
 
@@ -33,7 +35,7 @@ export class Watch {
 
   static async open(sys: System): Promise<Watch> {
     const nc = await connect({ servers: sys.natsUrl, name: 'bench-watch' });
-    return new Watch(sys, nc, await nc.jetstreamManager({ timeout: READ_TIMEOUT_MS }));
+    return new Watch(sys, nc, await jetstreamManager(nc, { timeout: READ_TIMEOUT_MS }));
   }
 
   private static empty(): Peaks {

@@ -4,7 +4,8 @@
  * stored by a JetStream stream (a core publish to a stream's subject is stored without an ack round
  * trip, so the publisher's pace does not depend on the ack latency).
  */
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import { Schedule } from '../lib/schedule.js';
 import { makePayload, nowMicros, writeStamp } from '../lib/stamp.js';
 

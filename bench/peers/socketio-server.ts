@@ -4,7 +4,7 @@
  * the client's JWT (`auth: { token }`, HS256, jose) before the connection is accepted.
  * Usage: node socketio-server.js <nats-url> <port>
  */
-import { connect } from 'nats';
+import { connect } from '@nats-io/transport-node';
 import { Server } from 'socket.io';
 import { verifyBenchToken } from '../lib/auth.js';
 
@@ -28,7 +28,9 @@ const nc = await connect({ servers: natsUrl as string, name: 'bench-socketio' })
 const PREFIX = 'bench.'.length;
 nc.subscribe('bench.>', {
   // Payloads are ASCII: a latin1 string is the same bytes as a text frame.
-  callback: (_err, msg) => io.to(msg.subject.slice(PREFIX)).emit('m', Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.length).toString('latin1')),
+  callback: (_err, msg) => {
+    io.to(msg.subject.slice(PREFIX)).emit('m', Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.length).toString('latin1'));
+  },
 });
 await nc.flush();
 console.log(`socket.io ready on ${port}`);

@@ -5,7 +5,7 @@
  * one app.publish of the payload as it is, with no protocol, ordering or history.
  * Usage: node uws-server.js <nats-url> <port>
  */
-import { connect } from 'nats';
+import { connect } from '@nats-io/transport-node';
 import { uWS } from '../../gateway/transport/uws.js';
 import { verifyBenchToken } from '../lib/auth.js';
 
@@ -41,7 +41,7 @@ app.ws<{ user: string }>('/*', {
 });
 const nc = await connect({ servers: natsUrl as string, name: 'bench-uws' });
 const PREFIX = 'bench.'.length;
-nc.subscribe('bench.>', { callback: (_err, msg) => app.publish(msg.subject.slice(PREFIX), msg.data, true) });
+nc.subscribe('bench.>', { callback: (_err, msg) => void app.publish(msg.subject.slice(PREFIX), msg.data, true) });
 await nc.flush();
 app.listen('127.0.0.1', Number(port), (token) => {
   if (!token) {

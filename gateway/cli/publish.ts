@@ -28,15 +28,14 @@ export async function publish(argv: string[]): Promise<void> {
   const config = commandConfig(PUBLISH.name, parsed.values);
   const ref = new ChannelResolver(config).resolve(channel);
   if (ref.wildcard) throw new UsageError(PUBLISH.name, 'publish needs a channel without wildcards');
-  const [{ connect, headers }, { Header }] = await Promise.all([import('nats'), import('../../proto/headers.js')]);
-  const servers = config.nats.servers;
-  const nc = await connect({ servers, user: config.nats.user, pass: config.nats.pass, token: config.nats.token }).catch((e: Error) => {
-    throw new Error(`cannot connect to NATS at ${servers.join(', ')}: ${e.message}`);
-  });
+  const [{ connectOnce }, { storePublication }, { Header }] = await Promise.all([
+    import('../nats/connection.js'), import('../nats/store.js'), import('../../proto/headers.js'),
+  ]);
+  const { nc, js } = await connectOnce(config);
   try {
-    const h = headers();
-    if (typeof parsed.values.type === 'string') h.set(Header.Type, parsed.values.type);
-    const ack = await nc.jetstream().publish(ref.subject, new TextEncoder().encode(payload), { headers: h, msgID: parsed.values.id as string | undefined });
+    const headers: Array<[string, string]> = typeof parsed.values.type === 'string' ? [[Header.Type, parsed.values.type]] : [];
+    const data = new TextEncoder().encode(payload);
+    const ack = await storePublication(js, { subject: ref.subject, data, headers, msgId: parsed.values.id as string | undefined });
     console.log(`${channel} seq=${ack.seq}${ack.duplicate ? ' (duplicate)' : ''} stream=${ack.stream}`);
   } finally {
     await nc.close();

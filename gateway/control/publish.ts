@@ -10,7 +10,9 @@ import type { ChannelRef } from '../channels/grammar.js';
 import { checkHeaderValue } from '../auth/headers.js';
 import { ClientError } from '../errors.js';
 import { stripReservedHeaders } from '../headers/outgoing.js';
-import { natsHeaders, type JetStreamClient } from '../nats/connection.js';
+import type { JetStreamClient } from '../nats/connection.js';
+import type { NatsFailure } from '../nats/failure.js';
+import { storePublication } from '../nats/store.js';
 import { resolvePayload } from '../schemas/payload.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 import type { PublishBody } from './schemas.js';
@@ -34,17 +36,15 @@ export async function publishTo(js: JetStreamClient, ref: ChannelRef, input: Pub
   if (ref.wildcard) throw new ClientError(ErrorCode.BadChannel, 'publish needs a channel without wildcards');
   // The key becomes the Nats-Msg-Id header: printable ASCII (CR/LF would split it), a 400 otherwise.
   if (input.idempotencyKey !== undefined) checkHeaderValue('idempotencyKey', input.idempotencyKey);
-  const h = natsHeaders();
-  for (const [k, v] of stripReservedHeaders(input.headers)) h.set(k, v);
-  if (input.type) h.set(Header.Type, input.type);
+  const headers = [...stripReservedHeaders(input.headers)];
+  if (input.type) headers.push([Header.Type, input.type]);
   try {
-    const ack = await js.publish(ref.subject, data, { headers: h, msgID: input.idempotencyKey });
+    const ack = await storePublication(js, { subject: ref.subject, data, headers, msgId: input.idempotencyKey });
     return { seq: ack.seq, duplicate: ack.duplicate };
   } catch (e) {
-    const msg = (e as Error).message;
-    // nats.js codes: '503' no responders (JetStream down), 'TIMEOUT' no ack in time.
-    const code = (e as { code?: string }).code;
-    if (code === '503' || code === 'TIMEOUT') throw new ClientError(ErrorCode.Unavailable, `JetStream unavailable: ${msg}`, true);
-    throw new ClientError(ErrorCode.PublishFailed, `JetStream did not store the publication: ${msg}`);
+    const f = e as NatsFailure;
+    // A temporary failure (failure.ts) is the API's 503: the same request may work in a moment.
+    if (f.temporary) throw new ClientError(ErrorCode.Unavailable, `JetStream unavailable: ${f.message}`, true);
+    throw new ClientError(ErrorCode.PublishFailed, `JetStream did not store the publication: ${f.message}`);
   }
 }

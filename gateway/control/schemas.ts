@@ -4,6 +4,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { API_ERRORS } from './errors.js';
+import { MAX_UNIX_MS } from '../../proto/codes.js';
 import { MAX_PAGE } from '../requests/history.js';
 
 const Channel = Type.String({ description: 'channel name, e.g. lobby:42', minLength: 1, maxLength: 1024, examples: ['lobby:42'] });
@@ -59,7 +60,7 @@ export const HistoryQuery = Type.Object({
   channel: Channel,
   fromSeq: Type.Optional(Seq('oldest first from this sequence (0: the oldest held); with reverse, newest first ending here (0: the newest)')),
   toSeq: Type.Optional(Seq('never past this sequence: the last of a forward page, the lowest of a reverse page')),
-  sinceTime: Type.Optional(Type.Integer({ minimum: 0, description: 'oldest first from this time (unix ms); not with reverse; page on with fromSeq = nextSeq' })),
+  sinceTime: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_UNIX_MS, description: 'oldest first from this time (unix ms); not with reverse; page on with fromSeq = nextSeq' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 100 })),
   reverse: Type.Optional(Type.Boolean({ default: false })),
 }, { additionalProperties: false });

@@ -4,10 +4,11 @@
  * opened only by callers holding a turn of the gateway's read budget (gateway/replay/scheduler.ts).
  * Finding where "the last n" start costs a fixed handful of JetStream calls (tailStart).
  */
-import { AckPolicy, DeliverPolicy, nanos, type ConsumerConfig } from 'nats';
 import { Header } from '../../proto/headers.js';
 import { JetgateError } from '../errors.js';
-import type { Nats, MsgHdrs, JsMsg } from '../nats/connection.js';
+import { AckPolicy, DeliverPolicy, nanos, type ConsumerConfig, type Nats, type MsgHdrs } from '../nats/connection.js';
+import { classify } from '../nats/failure.js';
+import { pullNow, type PulledMsg } from '../nats/pull.js';
 import type { Turn, TurnScheduler } from '../replay/scheduler.js';
 
 /** A message as stored in JetStream, with what the gateway needs of it. */
@@ -47,7 +48,7 @@ export function headerPicker(names: readonly string[]): HeaderPicker {
   };
 }
 
-export function recordOf(m: JsMsg, pick: HeaderPicker): PubRecord {
+export function recordOf(m: PulledMsg, pick: HeaderPicker): PubRecord {
   return {
     seq: m.seq,
     subject: m.subject,
@@ -121,8 +122,8 @@ export class HistoryReader {
   }
 
   /** Up to `max` messages from a consumer, as they come; one pull request, answered at once. */
-  private pull(stream: string, name: string, max: number): AsyncIterable<JsMsg> {
-    return this.nats.js.fetch(stream, name, { batch: max, no_wait: true });
+  private pull(stream: string, name: string, max: number): AsyncIterable<PulledMsg> {
+    return pullNow(this.nats, stream, name, max);
   }
 
   /** Publications in sequence order, in batches; stop early by breaking out of the loop. */
@@ -249,7 +250,7 @@ export class HistoryReader {
   /** Subject of the message stored at a sequence, or null when the stream does not hold it. */
   async subjectAt(stream: string, seq: number): Promise<string | null> {
     try {
-      return (await this.nats.jsm.streams.getMessage(stream, { seq })).subject;
+      return (await this.nats.jsm.streams.getMessage(stream, { seq }))?.subject ?? null;
     } catch (e) {
       if (isNotFound(e)) return null;
       throw e;
@@ -260,6 +261,7 @@ export class HistoryReader {
   async lastOf(stream: string, subject: string, pick: HeaderPicker): Promise<PubRecord | null> {
     try {
       const m = await this.nats.jsm.streams.getMessage(stream, { last_by_subj: subject });
+      if (!m) return null;
       return {
         seq: m.seq,
         subject: m.subject,
@@ -279,6 +281,7 @@ function interrupted(filter: string, stream: string, remaining: number): Jetgate
   return new JetgateError('READ_INTERRUPTED', `read of ${filter} in ${stream} stopped with ${remaining} pending`);
 }
 
+/** No such message, or no such stream. */
 function isNotFound(e: unknown): boolean {
-  return (e as { code?: string }).code === '404' || /no message found/i.test(String((e as Error).message));
+  return classify(e).kind === 'not-found';
 }

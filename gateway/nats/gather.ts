@@ -3,7 +3,7 @@
  * none came for `quietMs` after the last one, or `maxMs` passed. How many nodes there are is not
  * known, so the count is of those that answered in time.
  */
-import { createInbox, type Msg, type NatsConnection } from 'nats';
+import { createInbox, type Msg, type NatsConnection } from '@nats-io/nats-core';
 
 export interface GatherOptions {
   quietMs: number;

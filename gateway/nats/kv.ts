@@ -2,7 +2,9 @@
  * A NATS KV bucket whose entries expire (bucket TTL: nats-server 2.9 has no per-key TTL, so
  * writers refresh their entries). Created when missing; an existing bucket gets the configured TTL.
  */
-import { StorageType, nanos, type KV } from 'nats';
+import { nanos } from '@nats-io/nats-core';
+import { StorageType } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
 import type { Logger } from '../log.js';
 import type { JetStreamManager, Nats } from './connection.js';
 
@@ -18,7 +20,7 @@ export class ExpiringBucket {
   static async open(nats: Nats, opts: BucketOptions, log: Logger): Promise<ExpiringBucket> {
     // Memory storage: entries live seconds and are rewritten all the time; losing them with the
     // NATS server only loses what heartbeats restore within one interval.
-    const kv = await nats.js.views.kv(opts.name, { ttl: opts.ttlSec * 1000, history: 1, storage: StorageType.Memory, replicas: opts.replicas });
+    const kv = await new Kvm(nats.js).create(opts.name, { ttl: opts.ttlSec * 1000, history: 1, storage: StorageType.Memory, replicas: opts.replicas });
     const stream = ExpiringBucket.streamOf(opts.name);
     const info = await nats.jsm.streams.info(stream);
     if (info.config.max_age !== nanos(opts.ttlSec * 1000)) {

@@ -2,11 +2,13 @@
  * Declares the streams the gateway owns (with the RePublish rule the live path needs) and tracks
  * each stream's epoch: its creation time, so a recreated stream is never taken for the old one.
  */
-import { DiscardPolicy, RetentionPolicy, StorageType, nanos, type StreamConfig as NatsStreamConfig, type StreamInfo } from 'nats';
+import { nanos } from '@nats-io/nats-core';
+import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig as NatsStreamConfig, type StreamInfo } from '@nats-io/jetstream';
 import type { Config, StreamConfig } from '../config/schema.js';
 import { JetgateError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { JetStreamManager } from './connection.js';
+import { classify } from './failure.js';
 import { subjectCovered } from './subjects.js';
 
 export interface StreamState {
@@ -15,7 +17,7 @@ export interface StreamState {
   subjects: string[];
 }
 
-function desiredConfig(s: StreamConfig, livePrefix: string): Partial<NatsStreamConfig> {
+function desiredConfig(s: StreamConfig, livePrefix: string): Partial<NatsStreamConfig> & { name: string } {
   return {
     name: s.name,
     subjects: s.subjects,
@@ -147,8 +149,7 @@ export class Streams {
     try {
       return await this.jsm.streams.info(name);
     } catch (e) {
-      const err = e as { code?: string; api_error?: { err_code?: number } };
-      if (err.api_error?.err_code === 10059 || err.code === '404') return null;
+      if (classify(e).kind === 'not-found') return null;
       throw e;
     }
   }

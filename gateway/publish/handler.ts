@@ -9,7 +9,9 @@ import { authorize } from '../auth/identity.js';
 import type { ChannelResolver } from '../channels/grammar.js';
 import { ClientError, JetgateError } from '../errors.js';
 import { outgoingHeaders } from '../headers/outgoing.js';
-import { natsHeaders, type Nats } from '../nats/connection.js';
+import type { Nats } from '../nats/connection.js';
+import type { NatsFailure } from '../nats/failure.js';
+import { storePublication } from '../nats/store.js';
 import { resolvePayload } from '../schemas/payload.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 import type { Requester } from '../session/request.js';
@@ -42,16 +44,14 @@ export function publishHandler(deps: PublishDeps) {
     authorize(from.identity, ns, 'publish', ref.channel);
     const payload = resolvePayload(req, { maxBytes: ns.maxPayloadBytes, requiredType: ns.publishType }, deps.transcoder);
     const msgID = publishMsgId(from.identity.user, from.id, ref.channel, req.idempotencyKey);
-    const headers = natsHeaders();
-    for (const [k, v] of outgoingHeaders(from.identity, from.id, req.headers, payload.type)) headers.set(k, v);
+    const headers = outgoingHeaders(from.identity, from.id, req.headers, payload.type);
     try {
-      const ack = await deps.nats.js.publish(ref.subject, payload.data, { headers, ...(msgID ? { msgID } : {}) });
+      const ack = await storePublication(deps.nats.js, { subject: ref.subject, data: payload.data, headers, msgId: msgID });
       return { publish: { channel: ref.channel, seq: ack.seq, duplicate: ack.duplicate } };
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      // No ack (JetStream restarting, leader election): the same publish may work in a moment.
-      const temporary = code === '503' || code === 'TIMEOUT' || code === 'DISCONNECT';
-      throw new ClientError(ErrorCode.PublishFailed, `not stored: ${(e as Error).message}`, temporary);
+      const f = e as NatsFailure;
+      // Temporary (no ack: JetStream restarting, a leader election): the same publish may work in a moment.
+      throw new ClientError(ErrorCode.PublishFailed, `not stored: ${f.message}`, f.temporary);
     }
   };
 }

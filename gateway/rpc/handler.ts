@@ -11,6 +11,7 @@ import type { Config, NamespaceConfig } from '../config/schema.js';
 import { ClientError } from '../errors.js';
 import { outgoingHeaders } from '../headers/outgoing.js';
 import { headerValue, natsHeaders, type Msg, type Nats } from '../nats/connection.js';
+import { classify } from '../nats/failure.js';
 import { resolvePayload } from '../schemas/payload.js';
 import type { Transcoder } from '../schemas/transcoder.js';
 import type { Requester } from '../session/request.js';
@@ -51,8 +52,8 @@ export function rpcHandler(deps: RpcDeps) {
 }
 
 function requestError(e: unknown, method: string, timeout: number): ClientError {
-  const code = (e as { code?: string }).code;
-  if (code === '503') return new ClientError(ErrorCode.RpcNoResponders, `no service answers ${method}`, true);
-  if (code === 'TIMEOUT') return new ClientError(ErrorCode.RpcTimeout, `${method} did not answer within ${timeout} ms`, true);
-  return new ClientError(ErrorCode.Unavailable, `${method}: ${(e as Error).message}`, true);
+  const f = classify(e);
+  if (f.kind === 'no-responders') return new ClientError(ErrorCode.RpcNoResponders, `no service answers ${method}`, true);
+  if (f.kind === 'timeout') return new ClientError(ErrorCode.RpcTimeout, `${method} did not answer within ${timeout} ms`, true);
+  return new ClientError(ErrorCode.Unavailable, `${method}: ${f.message}`, true);
 }

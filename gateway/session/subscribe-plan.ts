@@ -9,7 +9,7 @@ import type { HistoryReader } from '../history/reader.js';
 import type { Streams } from '../nats/streams.js';
 import type { ReadTurns } from '../replay/reads.js';
 import type { ReplayFrom } from './subscription.js';
-import { ErrorCode } from '../../proto/codes.js';
+import { ErrorCode, MAX_UNIX_MS } from '../../proto/codes.js';
 import { ClientError } from '../errors.js';
 
 export interface SubscribeOptions {
@@ -33,8 +33,9 @@ export function checkSubscribeOptions(opts: SubscribeOptions): void {
   if (opts.since != null && seq !== undefined && !(Number.isSafeInteger(seq) && (seq as number) >= 0)) {
     throw new ClientError(ErrorCode.BadRequest, 'since.seq must be a non-negative integer');
   }
-  if (opts.sinceTime !== undefined && !(Number.isSafeInteger(opts.sinceTime) && (opts.sinceTime as number) >= 0)) {
-    throw new ClientError(ErrorCode.BadRequest, 'sinceTime must be a unix time in milliseconds');
+  const t = opts.sinceTime;
+  if (t !== undefined && t !== null && !(Number.isSafeInteger(t) && t >= 0 && t <= MAX_UNIX_MS)) {
+    throw new ClientError(ErrorCode.BadRequest, `sinceTime must be a unix time in milliseconds, at most ${MAX_UNIX_MS}`);
   }
 }
 

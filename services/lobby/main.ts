@@ -3,7 +3,7 @@
  * too). Stops cleanly on SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
-import { connect } from 'nats';
+import { connect } from '@nats-io/transport-node';
 import { LobbyService } from './service.js';
 
 const { values } = parseArgs({ options: { nats: { type: 'string', default: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' } } });

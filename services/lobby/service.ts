@@ -4,7 +4,8 @@
  * as protobuf events with the producer helper.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import type { NatsConnection, Service, ServiceMsg } from 'nats';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Svcm, type Service, type ServiceMsg } from '@nats-io/services';
 import { lobby as pb } from '../../proto/gen/examples.js';
 import { Producer, callerOf, decodeRequest, respond, type Caller, type Decoder, type MessageType } from '../../producer/index.js';
 import { playerIdOf } from './identity.js';
@@ -43,7 +44,7 @@ export class LobbyService {
   static async start(nc: NatsConnection, opts: LobbyServiceOptions = {}): Promise<LobbyService> {
     const store = await LobbyStore.open(nc, opts.bucket);
     const svc = new LobbyService(new Producer(nc), store, opts);
-    const service = await nc.services.add({ name: 'lobby', version: '1.0.0', description: 'jetgate demo: game lobbies', queue: 'lobby' });
+    const service = await new Svcm(nc).add({ name: 'lobby', version: '1.0.0', description: 'jetgate demo: game lobbies', queue: 'lobby' });
     const group = service.addGroup(opts.rpcPrefix ?? 'svc.lobby');
     svc.endpoint(group, 'create', pb.v1.CreateLobby, (req, caller) => svc.create(req, caller));
     svc.endpoint(group, 'join', pb.v1.JoinLobby, (req, caller) => {

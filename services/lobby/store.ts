@@ -3,7 +3,9 @@
  * survive restarts of the service. Changes are compare-and-set on the entry's revision: several
  * service instances can run side by side.
  */
-import type { KV, NatsConnection } from 'nats';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
 import '../../proto/numbers.js';
 import { lobby as pb } from '../../proto/gen/examples.js';
 import type { Lobby, Player } from './rules.js';
@@ -27,7 +29,7 @@ export class LobbyStore {
 
   static async open(nc: NatsConnection, bucket = BUCKET): Promise<LobbyStore> {
     // Idle lobbies disappear after a day (KV TTL is per bucket on nats-server 2.9).
-    return new LobbyStore(await nc.jetstream().views.kv(bucket, { history: 1, ttl: 24 * 3600 * 1000 }));
+    return new LobbyStore(await new Kvm(nc).create(bucket, { history: 1, ttl: 24 * 3600 * 1000 }));
   }
 
   async get(id: string): Promise<Stored | null> {
@@ -68,8 +70,7 @@ export class LobbyStore {
 
 function isConflict(e: unknown): boolean {
   // JetStream's "wrong last sequence" (10071) on a compare-and-set that lost the race.
-  const err = e as { api_error?: { err_code?: number }; message?: string };
-  return err.api_error?.err_code === 10071 || /wrong last sequence/i.test(err.message ?? '');
+  return (e instanceof JetStreamApiError && e.code === JetStreamApiCodes.StreamWrongLastSequence) || /wrong last sequence/i.test((e as Error).message ?? '');
 }
 
 /** Runs a compare-and-set write: false when the entry's revision was not the expected one. */

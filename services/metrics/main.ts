@@ -4,7 +4,7 @@
  *   node dist/services/metrics/main.js [--nats URL] [--interval-ms 1000] [--seed N]
  */
 import { parseArgs } from 'node:util';
-import { connect } from 'nats';
+import { connect } from '@nats-io/transport-node';
 import { dashboard } from '../../proto/gen/examples.js';
 import { Producer } from '../../producer/index.js';
 import { Alerter } from './alerts.js';

@@ -1,3 +1,4 @@
+// own-slot: runs a 3-node NATS cluster (test/run.sh runs it after the other files, alone)
 /**
  * The chaos test (`make test-chaos`): a 3-node NATS cluster with an R3 stream, two gateway
  * processes behind a round-robin balancer, 60 SDK clients spread over them, and a publisher
@@ -84,7 +85,7 @@ t.test(`chaos: ${CLIENTS} clients, ${MESSAGES} messages, gateways and a NATS nod
     await paused;
     await killGateway(1, 2_400);
     await reach(3_600);
-    const leader = cluster.node((await (await pub.nc.jetstreamManager()).streams.info('TEST')).cluster!.leader!);
+    const leader = cluster.node((await (await pub.jsm()).streams.info('TEST')).cluster!.leader!);
     await leader.server.stop('SIGKILL');
     faults.push({ what: `kill -9 NATS ${leader.name} (stream leader), back after 2 s`, atMessage: 3_600, at: Date.now(), affected: 0 });
     await sleep(2_000);

@@ -1,8 +1,26 @@
 /** Publishes sequenced test messages to JetStream the way a producer service would. */
-import { connect, headers, type MsgHdrs, type NatsConnection } from 'nats';
+import { headers, type MsgHdrs, type NatsConnection } from '@nats-io/nats-core';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 
 export class Publisher {
-  private constructor(readonly nc: NatsConnection) {}
+  readonly js: JetStreamClient;
+
+  private constructor(readonly nc: NatsConnection) {
+    this.js = jetstream(nc);
+  }
+
+  /** A JetStream manager on the publisher's connection (stream info, stored messages). */
+  jsm(): Promise<JetStreamManager> {
+    return jetstreamManager(this.nc);
+  }
+
+  /** The message a stream holds at a sequence; throws when it holds none. */
+  async stored(stream: string, seq: number): Promise<StoredMsg> {
+    const m = await (await this.jsm()).streams.getMessage(stream, { seq });
+    if (!m) throw new Error(`stream ${stream} holds no message at ${seq}`);
+    return m;
+  }
 
   static async connect(url: string | string[]): Promise<Publisher> {
     return new Publisher(await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 }));
@@ -26,7 +44,7 @@ export class Publisher {
    * stored twice.
    */
   async publish(subject: string, payload: string, msgID: string, h?: MsgHdrs): Promise<number> {
-    const js = this.nc.jetstream();
+    const js = this.js;
     // Long enough for a NATS restart or a stream leader election (JetStream answers 503 meanwhile).
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -52,7 +70,7 @@ export const text = (d: Uint8Array | null | undefined): string => new TextDecode
  * at most `perSecond` messages a second.
  */
 export async function publishBurst(p: Publisher, subject: string, count: number, size: number, perSecond = Infinity): Promise<number[]> {
-  const js = p.nc.jetstream();
+  const js = p.js;
   const seqs: number[] = [];
   const pad = 'x'.repeat(size);
   const started = Date.now();

@@ -128,7 +128,7 @@ t.test('log flood: failing subscribes write at most linesPerCause lines per caus
   };
   const done = await steadyClient(t, f);
   // Every rewind on the doomed namespace now fails reading JetStream: a gateway-side failure per subscribe.
-  await (await pub.nc.jetstreamManager()).streams.delete('DOOMED');
+  await (await pub.jsm()).streams.delete('DOOMED');
 
   const attackers = await Promise.all([1, 2, 3].map(() => f.client()));
   let n = 0;

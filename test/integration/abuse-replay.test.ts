@@ -31,7 +31,7 @@ function apiTap(f: Fixture): { count(): number } {
   return { count: () => n };
 }
 
-const consumers = async (f: Fixture): Promise<number> => (await f.pub.nc.jetstreamManager()).streams.info('TEST').then((i) => i.state.consumer_count);
+const consumers = async (f: Fixture): Promise<number> => (await f.pub.jsm()).streams.info('TEST').then((i) => i.state.consumer_count);
 
 const errorCodes = (c: RawClient): number[] => c.received.filter((m) => m.error).map((m) => m.error!.code!);
 

@@ -125,6 +125,7 @@ t.test('server API', async (t) => {
       ['limit=5000', 400, 'ValidationFailed'],
       ['limit=abc', 400, 'ValidationFailed'],
       ['reverse=true&sinceTime=1', 400, 'ValidationFailed'],
+      ['sinceTime=9000000000000000', 400, 'ValidationFailed'],
       ['bogus=1', 400, 'ValidationFailed'],
     ] as const) {
       const r = await page(q);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { headers } from 'nats';
+import { headers } from '@nats-io/nats-core';
 import { fixture } from '../helpers/fixture.js';
 import { LossyProxy, sequenceOf } from '../helpers/lossy-proxy.js';
 

@@ -35,6 +35,10 @@ t.test('malformed frames, unknown messages and bad channel names get coded error
   t.equal((await bin.request({ subscribe: { channel: 'test:ok' } })).error?.code, ErrorCode.AlreadySubscribed);
   t.equal((await bin.request({ unsubscribe: { channel: 'test:never' } })).error?.code, ErrorCode.NotSubscribed);
   t.equal((await bin.request({ subscribe: { channel: 'test:x', rewind: 5, latest: true } })).error?.code, ErrorCode.BadRequest, 'conflicting options');
+  for (const sinceTime of [9e15, Number.MAX_SAFE_INTEGER]) {
+    const r = await bin.request({ subscribe: { channel: 'test:late', sinceTime } });
+    t.equal(r.error?.code, ErrorCode.BadRequest, `sinceTime ${sinceTime}, past any date, is refused before anything is read`);
+  }
 
   const json = await client('json');
   json.sendRaw('{');

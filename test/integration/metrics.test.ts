@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { headers } from 'nats';
+import { headers } from '@nats-io/nats-core';
 import { CloseCode } from '../../proto/codes.js';
 import { fixture } from '../helpers/fixture.js';
 import { http } from '../helpers/http.js';

@@ -1,3 +1,4 @@
+// own-slot: runs a 3-node NATS cluster (test/run.sh runs it after the other files, alone)
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { validateConfig } from '../../gateway/config/load.js';

@@ -8,7 +8,7 @@
  * no stray fields, and the control plane's errors keep their statuses.
  */
 import t from 'tap';
-import type { Msg, NatsConnection } from 'nats';
+import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { ErrorCode } from '../../proto/codes.js';
 import { google, jetgate } from '../../proto/gen/protocol.js';
 import { lobby } from '../../proto/gen/examples.js';

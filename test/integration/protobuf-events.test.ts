@@ -52,11 +52,11 @@ t.test('a type the gateway has no schema for: binary clients get the bytes, JSON
   const b = await client('proto');
   const j = await client('json');
   for (const c of [b, j]) t.ok((await c.request({ subscribe: { channel: 'lobby:xyz789' } })).subscribe);
-  const { headers } = await import('nats');
+  const { headers } = await import('@nats-io/nats-core');
   const h = headers();
   h.set('Jetgate-Type', 'acme.v2.Unknown');
   const bytes = Uint8Array.of(8, 150, 1, 0xff);
-  const ack = await pub.nc.jetstream().publish('lobby.xyz789', bytes, { headers: h });
+  const ack = await pub.js.publish('lobby.xyz789', bytes, { headers: h });
   const [pb, pj] = await Promise.all([b, j].map((c) => c.until('pub', () => c.pubsOf('lobby:xyz789')[0])));
   t.same([pb!.seq, pb!.type, pb!.data], [ack.seq, 'acme.v2.Unknown', bytes]);
   t.same([pj!.seq, pj!.type, pj!.json, pj!.data], [ack.seq, 'acme.v2.Unknown', undefined, bytes], 'JSON client: base64 on the wire, the same bytes once decoded');

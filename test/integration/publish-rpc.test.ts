@@ -1,6 +1,6 @@
 import t from 'tap';
 import WebSocket from 'ws';
-import { headers as natsHeaders, type Msg } from 'nats';
+import { headers as natsHeaders, type Msg } from '@nats-io/nats-core';
 import { JetgateClient } from '../../client/index.js';
 import { ErrorCode } from '../../proto/codes.js';
 import { callerOf, decodeRequest, respond } from '../../producer/index.js';
@@ -39,9 +39,9 @@ t.test('client publish: stored with the caller\'s identity; a retried key is sto
   const other = await c.request({ publish: { channel: 'test:room', data: Uint8Array.of(4), idempotencyKey: 'k-2' } });
   t.ok(other.publish!.seq! > second.publish!.seq!);
 
-  const info = await pub.nc.jetstreamManager().then((m) => m.streams.info('TEST'));
+  const info = await pub.jsm().then((m) => m.streams.info('TEST'));
   t.equal(info.state.messages, 3, 'the stream holds each publish once');
-  const stored = await pub.nc.jetstreamManager().then((m) => m.streams.getMessage('TEST', { seq: first.publish!.seq! }));
+  const stored = await pub.stored('TEST', first.publish!.seq!);
   t.equal(stored.header.get('X-Trace'), 't1', 'client headers are kept');
   t.equal(stored.header.get('Jetgate-User'), '', 'a forged identity is stripped (anonymous: none)');
   t.equal(stored.header.get('Nats-Rollup'), '', 'no client steers JetStream');
@@ -63,7 +63,7 @@ t.test('client publish: stored with the caller\'s identity; a retried key is sto
   const r = await sdk.publish('chat:a', { json: { name: 'Ann', text: 'hello' } }, { idempotencyKey: 'sdk-1' });
   const r2 = await sdk.publish('chat:a', { json: { name: 'Ann', text: 'hello' } }, { idempotencyKey: 'sdk-1' });
   t.same([r2.seq, r2.duplicate], [r.seq, true]);
-  const m = await pub.nc.jetstreamManager().then((x) => x.streams.getMessage('TEST', { seq: r.seq }));
+  const m = await pub.stored('TEST', r.seq);
   t.equal(lobby.v1.ChatMessage.decode(m.data).text, 'hello', 'stored as protobuf');
   t.equal(m.header.get('Jetgate-Type'), 'lobby.v1.ChatMessage');
 });

@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect } from 'nats';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { NatsServer } from '../helpers/nats-server.js';
 import { GatewayProcess, startGateway, testConfig } from '../helpers/gateway.js';
 import { freePort } from '../helpers/ports.js';
@@ -44,7 +45,7 @@ t.test('streams: created with RePublish; a stream without it refuses the start w
 
   const nc = await connect({ servers: nats.url });
   t.teardown(() => nc.close());
-  const jsm = await nc.jetstreamManager();
+  const jsm = await jetstreamManager(nc);
   await jsm.streams.add({ name: 'PLAIN', subjects: ['plain.>'] });
   const cfg = testConfig(nats.url, { streams: [{ name: 'PLAIN', subjects: ['plain.>'] }], namespaces: [{ name: 'p', stream: 'PLAIN', anonymous: true }] });
   await t.rejects(startGateway(cfg), { code: 'STREAM_MISMATCH', message: /no RePublish rule.*recreate/s });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
-import { headers } from 'nats';
+import { headers } from '@nats-io/nats-core';
 import { startGateway, testConfig } from '../helpers/gateway.js';
 import { NatsServer } from '../helpers/nats-server.js';
 import { OtlpReceiver } from '../helpers/otlp-receiver.js';
@@ -23,7 +23,7 @@ t.test('a producer\'s traceparent continues into the gateway\'s spans, exported 
   t.teardown(() => c.close());
   await c.request({ subscribe: { channel: 'test:traced' } });
 
-  const js = pub.nc.jetstream();
+  const js = pub.js;
   const send = async (traceparent?: string) => {
     const h = headers();
     if (traceparent) h.set('traceparent', traceparent);
@@ -79,7 +79,7 @@ t.test('traces are off by default', async (t) => {
   await c.request({ subscribe: { channel: 'test:traced' } });
   const h = headers();
   h.set('traceparent', `00-${hex(16)}-${hex(8)}-01`);
-  await pub.nc.jetstream().publish('test.traced', new Uint8Array([1]), { headers: h });
+  await pub.js.publish('test.traced', new Uint8Array([1]), { headers: h });
   await c.until('the publication', () => c.pubsOf('test:traced').length >= 1);
   await c.close();
   await gw.stop();

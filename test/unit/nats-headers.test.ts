@@ -1,6 +1,5 @@
 import t from 'tap';
-import { headers } from 'nats';
-import { MsgHdrsImpl } from 'nats/lib/nats-base-client/headers.js';
+import { MsgHdrsImpl, headers } from '@nats-io/nats-core';
 import { readHeaders } from '../../gateway/nats/headers.js';
 
 const NAMES = ['Nats-Sequence', 'Nats-Subject', 'Nats-Last-Sequence', 'Jetgate-Type'];

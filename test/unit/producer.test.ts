@@ -2,7 +2,7 @@ import t from 'tap';
 import { ROOT_CONTEXT, TraceFlags, propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { callerOf, decodeRequest, producerHeaders, typeName } from '../../producer/index.js';
-import { headers } from 'nats';
+import { headers } from '@nats-io/nats-core';
 import { dashboard, lobby } from '../../proto/gen/examples.js';
 
 t.test('typeName reads the full protobuf name of a generated class', async (t) => {
