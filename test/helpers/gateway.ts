@@ -9,6 +9,7 @@ import type { Config } from '../../gateway/config/schema.js';
 import { Gateway } from '../../gateway/gateway.js';
 import { createLogger } from '../../gateway/log.js';
 import { track } from './children.js';
+import { sleep } from './ports.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
@@ -35,10 +36,12 @@ export async function startGateway(config: Config): Promise<Gateway> {
 }
 
 const CLI = fileURLToPath(new URL('../../gateway/cli.js', import.meta.url));
+const HEAP_PROBE = fileURLToPath(new URL('./heap-probe.js', import.meta.url));
 
 /** The gateway in a child process (`jetgate serve`), for kill -9 and signal tests. */
 export class GatewayProcess {
   private log = ''; // stdout and stderr, interleaved
+  private heapProbe = false;
   /** Resolves when the process has exited. */
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
@@ -76,12 +79,16 @@ export class GatewayProcess {
     return this.log.split('\n').filter((l) => l.startsWith('{') && l.includes(msg)).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.msg === msg);
   }
 
-  /** Starts `jetgate serve` with this configuration (and extra command-line arguments). */
-  static async start(config: Config, args: string[] = []): Promise<GatewayProcess> {
+  /**
+   * Starts `jetgate serve` with this configuration (and extra command-line arguments); with
+   * heapProbe, heapAfterGc() can measure its retained memory (one worker only: this process).
+   */
+  static async start(config: Config, args: string[] = [], opts: { heapProbe?: boolean } = {}): Promise<GatewayProcess> {
     const dir = mkdtempSync(join(tmpdir(), 'jetgate-gw-'));
     const file = join(dir, 'jetgate.json');
     writeFileSync(file, JSON.stringify({ ...config, nodeId: undefined }));
-    const proc = track(spawn(process.execPath, [CLI, 'serve', '--config', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const node = opts.heapProbe ? ['--expose-gc', '--import', HEAP_PROBE] : [];
+    const proc = track(spawn(process.execPath, [...node, CLI, 'serve', '--config', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     const port = await new Promise<number>((resolve, reject) => {
       // Generous: on a shared, loaded machine a start-up (module loading, stream checks) can crawl.
@@ -105,11 +112,30 @@ export class GatewayProcess {
     });
     const gp = new GatewayProcess(proc, port, Number(/(?:control plane|node health) on http:\/\/[^:]+:(\d+)/.exec(out)?.[1] ?? 0));
     gp.log = out;
+    gp.heapProbe = opts.heapProbe ?? false;
     proc.stdout?.removeAllListeners('data');
     proc.stderr?.removeAllListeners('data');
     proc.stdout?.on('data', (d: Buffer) => (gp.log += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (gp.log += d.toString()));
     return gp;
+  }
+
+  /**
+   * Its memory after a full garbage collection (started with heapProbe, see heap-probe.ts); waits
+   * generously, as a collection of a large heap on a loaded machine can take seconds.
+   */
+  async heapAfterGc(timeoutMs = 60_000): Promise<NodeJS.MemoryUsage> {
+    // Without the probe, SIGUSR2 would end the process.
+    if (!this.heapProbe) throw new Error('heapAfterGc needs a gateway started with { heapProbe: true }');
+    const from = this.log.length;
+    this.proc.kill('SIGUSR2');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = /jetgate-heap (\{.*\})\n/.exec(this.log.slice(from));
+      if (m) return JSON.parse(m[1] as string) as NodeJS.MemoryUsage;
+      if (this.exited || Date.now() > deadline) throw new Error(`no heap measure from the gateway (exited: ${this.exited}):\n${this.log.slice(from, from + 2000)}`);
+      await sleep(50);
+    }
   }
 
   /** Sends a signal and waits for the exit; resolves with the exit code (null when killed). */
