@@ -30,7 +30,7 @@ function requestId(req: { headers: Record<string, string | string[] | undefined>
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-export function sendError(req: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
+function sendError(req: FastifyRequest, reply: FastifyReply, e: unknown): FastifyReply {
   const err = apiErrorOf(e);
   if (err.status >= 500) req.log.error({ err: e }, 'request failed');
   const body: ErrorBody = { error: { code: err.code, message: err.message, requestId: req.id } };

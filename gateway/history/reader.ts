@@ -48,7 +48,7 @@ export function headerPicker(names: readonly string[]): HeaderPicker {
   };
 }
 
-export function recordOf(m: PulledMsg, pick: HeaderPicker): PubRecord {
+function recordOf(m: PulledMsg, pick: HeaderPicker): PubRecord {
   return {
     seq: m.seq,
     subject: m.subject,

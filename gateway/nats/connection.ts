@@ -78,7 +78,7 @@ export async function connectOnce(config: Config): Promise<Nats> {
  * undefined when the message has none or the client library keeps it elsewhere: then use
  * `msg.headers`.
  */
-export function rawHeaders(msg: Msg): Uint8Array | undefined {
+function rawHeaders(msg: Msg): Uint8Array | undefined {
   const m = msg as unknown as { _msg?: { hdr?: unknown }; _rdata?: unknown };
   const hdr = m._msg?.hdr;
   return typeof hdr === 'number' && hdr > 0 && m._rdata instanceof Uint8Array ? m._rdata.subarray(0, hdr) : undefined;

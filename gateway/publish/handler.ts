@@ -26,7 +26,7 @@ export interface PublishDeps {
 }
 
 /** A publishType the gateway cannot decode would refuse every publish: stop at start-up instead. */
-export function checkPublishConfig(config: Config, transcoder: Transcoder): void {
+function checkPublishConfig(config: Config, transcoder: Transcoder): void {
   for (const ns of config.namespaces) {
     if (ns.publishType && !transcoder.type(ns.publishType)) {
       throw new JetgateError('CONFIG_INVALID', `namespaces.${ns.name}.publishType: "${ns.publishType}" is not a message type of the configured schemas`);

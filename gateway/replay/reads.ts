@@ -8,7 +8,7 @@ import { ErrorCode } from '../../proto/codes.js';
 import { ClientError } from '../errors.js';
 import type { Refusal, Turn, TurnScheduler } from './scheduler.js';
 
-export function refusalError(why: Refusal, scheduler: TurnScheduler): ClientError {
+function refusalError(why: Refusal, scheduler: TurnScheduler): ClientError {
   return why === 'owner'
     ? new ClientError(ErrorCode.RateLimited, `more than ${scheduler.limits.perOwnerTotal} replays and history reads in flight; wait for them`, true)
     : new ClientError(ErrorCode.Overloaded, 'the gateway is reading JetStream for too many clients; retry after a backoff', true);

@@ -24,12 +24,12 @@ const rt = runtime();
 const choice = chooseUwsBuild(rt);
 const forced = /^(1|true)$/i.test(process.env['UWS_USE_FALLBACK'] ?? '');
 /** The build loaded, or undefined for the JavaScript fallback. */
-export const uwsBuild: UwsBuild | undefined = 'build' in choice && !forced ? choice.build : undefined;
+const uwsBuild: UwsBuild | undefined = 'build' in choice && !forced ? choice.build : undefined;
 const fallbackWhy = forced ? 'UWS_USE_FALLBACK is set' : 'none' in choice ? choice.none : '';
 
 export const uWS: Uws = uwsBuild ? require(uwsBuild.pkg) : require('uWebSockets.js/dist/index');
 
-export function isNative(): boolean {
+function isNative(): boolean {
   return /\[native code\]/.test(String(uWS.App));
 }
 
